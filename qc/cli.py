@@ -1,0 +1,240 @@
+"""The ``qc`` command. The only place that exits: 0 gate passed, 1 gate failed,
+2 usage/configuration error, 3 internal error (130 when interrupted)."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from rich.console import Console
+
+from . import __version__
+from .config import find_config
+from .errors import ConfigError, QcError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="qc — corpus quality and anomaly detector for Chinese web text.")
+console = Console(stderr=False, highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+_STATE = {"debug": False}
+
+
+def _split(values: Optional[list[str]]) -> list[str]:
+    out: list[str] = []
+    for v in values or []:
+        out += [x.strip() for x in v.split(",") if x.strip()]
+    return out
+
+
+def _opt(flag: Any, cfg: dict[str, Any], key: str, default: Any) -> Any:
+    if flag is not None and flag != [] and flag != ():
+        return flag
+    return cfg.get(key, default)
+
+
+@app.callback()
+def _root(
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for internal errors."),
+    version: bool = typer.Option(False, "--version", help="Print the version and exit."),
+) -> None:
+    _STATE["debug"] = debug
+    if version:
+        console.print(f"qc {__version__}")
+        raise typer.Exit(0)
+
+
+@app.command()
+def scan(
+    paths: list[str] = typer.Argument(..., help="Files or folders to scan (folders recursively)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output folder for reports [default: reports/]."),
+    rules: Optional[Path] = typer.Option(None, "--rules", help="Rules folder to add (its rules add to or override the defaults)."),
+    select: Optional[list[str]] = typer.Option(None, "--select", help="Only these rule ids/prefixes/families (comma-separated or repeated)."),
+    ignore: Optional[list[str]] = typer.Option(None, "--ignore", help="Skip these rule ids/prefixes/families."),
+    fail_on: Optional[str] = typer.Option(None, "--fail-on", help="Fail the gate on a verdict at or above: fail, warn, never [default: fail]."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes [default: number of cores]."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only the one-line total."),
+) -> None:
+    """Scan PATHS, write per-file reports and a summary, and gate on the verdicts."""
+    from .api import scan as run_scan
+    from .gate import FAIL_ON, evaluate
+
+    cfg, cfg_path = find_config()
+    fail_on = _opt(fail_on, cfg, "fail_on", "fail")
+    if fail_on not in FAIL_ON:
+        raise ConfigError(f"--fail-on: {fail_on!r} is not one of {', '.join(FAIL_ON)}")
+    out_dir = Path(_opt(out, cfg, "out", "reports"))
+    jobs_n = int(_opt(jobs, cfg, "jobs", os.cpu_count() or 1))
+    if jobs_n < 1:
+        raise ConfigError("--jobs must be at least 1")
+    extra = [str(rules)] if rules else list(cfg.get("extra_rules", []))
+    if rules is None and cfg.get("rules"):
+        extra = [str(cfg["rules"])] + extra
+    for p in paths:
+        if not os.path.lexists(p):
+            err_console.print(f"[yellow]warning:[/] {p}: no such file or folder (reported as unreadable)")
+    progress = _Progress(quiet)
+    result = run_scan(
+        paths,
+        out=out_dir,
+        extra_rules=extra,
+        select=_split(select) or cfg.get("select"),
+        ignore=_split(ignore) or cfg.get("ignore"),
+        jobs=jobs_n,
+        keep_reports=False,
+        on_report=progress.tick,
+        settings={"fail_on": fail_on, "config": str(cfg_path) if cfg_path else None},
+    )
+    progress.close()
+    gate = evaluate(result.rows, fail_on)
+    if not quiet:
+        _print_table(result.rows)
+    t = result.summary["totals"]
+    v = t["verdicts"]
+    mb = result.stats.bytes / 1e6
+    console.print(
+        f"{t['documents']} documents, {t['findings']} findings: {v['pass']} pass, {v['warn']} warn, {v['fail']} fail"
+        f" — {mb:.2f} MB in {result.stats.seconds:.2f}s — reports in {out_dir}/"
+        f" — gate {'passed' if gate.passed else 'FAILED'} (--fail-on {fail_on})"
+    )
+    if not gate.passed and not quiet:
+        for r in gate.reasons[:20]:
+            err_console.print(f"  gate: {r}")
+    raise typer.Exit(0 if gate.passed else 1)
+
+
+class _Progress:
+    def __init__(self, quiet: bool) -> None:
+        self.n = 0
+        self.bar = None
+        self.quiet = quiet or not sys.stderr.isatty()
+
+    def tick(self, rep: dict[str, Any]) -> None:
+        self.n += 1
+        if self.quiet:
+            return
+        if self.bar is None and self.n >= 20:
+            from rich.progress import Progress, SpinnerColumn, TextColumn
+
+            self.bar = Progress(SpinnerColumn(), TextColumn("{task.completed} documents scanned"), console=err_console, transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("scan", total=None)
+        if self.bar is not None:
+            self.bar.update(self.task, completed=self.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+_VERDICT_STYLE = {"pass": "green", "warn": "yellow", "fail": "bold red"}
+
+
+def _print_table(rows: list[dict[str, Any]], limit: int = 50) -> None:
+    from rich.table import Table
+
+    table = Table(show_lines=False)
+    table.add_column("file")
+    table.add_column("score", justify="right")
+    table.add_column("verdict")
+    table.add_column("top findings per family")
+    shown = sorted(rows, key=lambda r: (r["score"], r["id"]))[:limit]
+    for r in shown:
+        fams = []
+        for fam, n in r["by_family"].items():
+            if n:
+                ratio = r["metrics"].get(f"{fam}_ratio", 0.0)
+                fams.append(f"{fam} {n}" + (f" ({ratio:.0%})" if ratio else ""))
+        desc = ", ".join(fams) or (r.get("error") or "—")
+        table.add_row(r["id"], f"{r['score']:.1f}", f"[{_VERDICT_STYLE[r['verdict']]}]{r['verdict']}[/]", desc)
+    console.print(table)
+    if len(rows) > limit:
+        console.print(f"(worst {limit} of {len(rows)} documents shown; all are in summary.csv)")
+
+
+@app.command("rules")
+def list_rules(
+    rules: Optional[Path] = typer.Option(None, "--rules", help="Rules folder to add."),
+) -> None:
+    """List the rules: id, name, family, severity."""
+    from rich.table import Table
+
+    from .rules import load_rules
+
+    rs = load_rules(None, [str(rules)] if rules else None)
+    table = Table()
+    for col in ("id", "name", "family", "severity", "detector"):
+        table.add_column(col)
+    for r in rs.rules:
+        table.add_row(r.id, r.name, r.family, r.severity, r.detector)
+    console.print(table)
+
+
+@app.command()
+def explain(
+    rule_id: str = typer.Argument(..., help="Rule id, e.g. EN01"),
+    rules: Optional[Path] = typer.Option(None, "--rules", help="Rules folder to add."),
+) -> None:
+    """Print one rule's description, rationale, false positives and examples."""
+    from .rules import load_rules
+
+    rs = load_rules(None, [str(rules)] if rules else None)
+    rule = rs.by_id().get(rule_id.upper())
+    if rule is None:
+        raise ConfigError(f"unknown rule {rule_id!r} (see `qc rules`)")
+    console.print(f"[bold]{rule.id} {rule.name}[/]  family={rule.family} severity={rule.severity} detector={rule.detector}")
+    console.print(f"\n[bold]What it does[/]\n{rule.description}")
+    if rule.rationale:
+        console.print(f"\n[bold]Why it matters[/]\n{rule.rationale}")
+    if rule.false_positives:
+        console.print(f"\n[bold]Known false positives[/]\n{rule.false_positives}")
+    params = {k: v for k, v in rule.params.items() if not k.startswith("_")}
+    if params:
+        console.print(f"\n[bold]Parameters[/]\n{params}")
+    for kind in ("fail", "pass"):
+        ex = rule.examples.get(kind) or []
+        if ex:
+            console.print(f"\n[bold]Examples that {'are flagged' if kind == 'fail' else 'pass'}[/]")
+            for e in ex[:8]:
+                text = e["text"] if isinstance(e, dict) else e
+                console.print("  " + repr(text)[1:-1][:200], markup=False)
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI with ``argv`` and return the exit code (errors mapped, never raises)."""
+    try:
+        app(args=argv, standalone_mode=False)
+        return 0
+    except typer.Exit as e:
+        return e.exit_code
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        return 130
+    except QcError as e:
+        err_console.print(f"error: {e}", markup=False)
+        return e.exit_code
+    except Exception as e:  # click usage errors and internal errors
+        import click
+
+        if isinstance(e, click.exceptions.Abort):
+            err_console.print("interrupted")
+            return 130
+        if isinstance(e, click.exceptions.Exit):
+            return e.exit_code
+        if isinstance(e, click.ClickException):
+            e.show()
+            return 2
+        if _STATE["debug"]:
+            raise
+        err_console.print(f"internal error: {type(e).__name__}: {e}\nhint: re-run with --debug for a traceback, and report it.", markup=False)
+        return 3
+
+
+def main() -> None:
+    """Entry point."""
+    sys.exit(run(sys.argv[1:]))
+
+
+if __name__ == "__main__":
+    main()

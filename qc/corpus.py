@@ -1,0 +1,351 @@
+"""Read: walk the given paths, decode files, split them into Documents.
+
+Decoding: UTF-8 first (a BOM is noted and stripped; UTF-16/32 by BOM). Otherwise the bytes are
+decoded with each plausible legacy codec (charset-normalizer's guess, GB18030, Big5, UTF-16) and
+the decode whose Han characters are most often *common* characters wins — Big5 bytes decode
+"validly" as GBK but into rare characters, so validity alone cannot decide. Undecodable bytes are
+replaced by U+FFFD and their byte offsets recorded. Files with NUL bytes that are not UTF-16 are
+binary. Nothing here raises for a bad file: the Document gets a status and an error message.
+"""
+from __future__ import annotations
+
+import codecs
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+import yaml
+
+from .model import (
+    STATUS_BINARY,
+    STATUS_EMPTY,
+    STATUS_OK,
+    STATUS_UNREADABLE,
+    Document,
+    EncodingInfo,
+)
+from .resources.charfreq import common_ratio
+
+TEXT_SUFFIXES = (".txt", ".md")
+MAX_ERROR_OFFSETS = 100
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file to read: its path and its report-relative name."""
+
+    path: str
+    rel: str
+
+
+def clean_name(s: str) -> str:
+    """A path made safe for JSON and display: undecodable bytes → U+FFFD, controls → '_'."""
+    s = s.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return re.sub(r"[\x00-\x1f\x7f]", "_", s)
+
+
+def _suffix_ok(name: str, suffixes: tuple[str, ...]) -> bool:
+    low = name.lower()
+    return any(low.endswith(s) for s in suffixes)
+
+
+def walk(paths: list[str], suffixes: tuple[str, ...] | None = None) -> tuple[list[SourceFile], list[SourceFile]]:
+    """Files to scan under ``paths`` (sorted, recursive, hidden folders skipped) and paths that
+    could not be walked (reported as unreadable documents)."""
+    suffixes = suffixes or readable_suffixes()
+    found: list[SourceFile] = []
+    bad: list[SourceFile] = []
+    multi = len(paths) > 1
+    seen_rel: set[str] = set()
+
+    def add(path: str, rel: str) -> None:
+        rel = clean_name(rel)
+        base, n = rel, 2
+        while rel in seen_rel:
+            rel = f"{base}~{n}"
+            n += 1
+        seen_rel.add(rel)
+        found.append(SourceFile(path, rel))
+
+    for p in paths:
+        p = os.fspath(p)
+        if os.path.isdir(p):
+            root_name = os.path.basename(os.path.normpath(p)) or "root"
+            entries: list[tuple[str, str]] = []
+            errors: list[OSError] = []
+            for dirpath, dirnames, filenames in os.walk(p, onerror=errors.append, followlinks=False):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                for fn in filenames:
+                    if fn.startswith(".") or not _suffix_ok(fn, suffixes):
+                        continue
+                    full = os.path.join(dirpath, fn)
+                    rel = os.path.relpath(full, p)
+                    entries.append((rel, full))
+            for e in errors:
+                if e.filename and os.path.normpath(e.filename) != os.path.normpath(p):
+                    rel = os.path.relpath(e.filename, p)
+                    bad.append(SourceFile(e.filename, clean_name(f"{root_name}/{rel}" if multi else rel)))
+                else:
+                    bad.append(SourceFile(p, clean_name(root_name)))
+            for rel, full in sorted(entries):
+                add(full, f"{root_name}/{rel}" if multi else rel)
+        elif os.path.exists(p) or os.path.islink(p):
+            add(p, os.path.basename(p))
+        else:
+            bad.append(SourceFile(p, clean_name(os.path.basename(p) or p)))
+    return found, bad
+
+
+# --- decoding ---------------------------------------------------------------------------------
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def _looks_utf16(raw: bytes) -> str | None:
+    """BOM-less UTF-16: NULs on one parity only."""
+    sample = raw[:4096]
+    if len(sample) < 4:
+        return None
+    even = sample[0::2].count(0)
+    odd = sample[1::2].count(0)
+    half = len(sample) // 2
+    if odd > 0.3 * half and even < 0.05 * half:
+        return "utf-16-le"
+    if even > 0.3 * half and odd < 0.05 * half:
+        return "utf-16-be"
+    return None
+
+
+def is_binary(raw: bytes) -> bool:
+    sample = raw[:8192]
+    if b"\x00" in sample and not _looks_utf16(raw):
+        return True
+    if not sample:
+        return False
+    ctrl = sum(1 for b in sample if b < 0x09 or 0x0E <= b < 0x20)
+    return ctrl > 0.1 * len(sample)
+
+
+def _decode_with_offsets(raw: bytes, encoding: str) -> tuple[str, list[int], list[tuple[int, int]], int]:
+    """Decode replacing bad bytes with U+FFFD; return text, bad byte offsets, char spans, count."""
+    dec = codecs.getincrementaldecoder(encoding)(errors="strict")
+    out: list[str] = []
+    offsets: list[int] = []
+    spans: list[tuple[int, int]] = []
+    nerr = 0
+    pos = 0
+    n = len(raw)
+    chars = 0
+    while pos < n:
+        try:
+            s = dec.decode(raw[pos:], final=True)
+            out.append(s)
+            chars += len(s)
+            break
+        except UnicodeDecodeError as e:
+            good = raw[pos : pos + e.start]
+            dec.reset()
+            s = dec.decode(good, final=True) if good else ""
+            out.append(s)
+            chars += len(s)
+            bad_len = max(1, e.end - e.start)
+            for k in range(bad_len):
+                if len(offsets) < MAX_ERROR_OFFSETS:
+                    offsets.append(pos + e.start + k)
+            nerr += bad_len
+            if spans and spans[-1][1] == chars:
+                spans[-1] = (spans[-1][0], chars + 1)
+            else:
+                spans.append((chars, chars + 1))
+            out.append("\ufffd")
+            chars += 1
+            pos += e.start + bad_len
+            dec.reset()
+    return "".join(out), offsets, spans, nerr
+
+
+def _plausibility(text: str) -> float:
+    ratio, han = common_ratio(text[:20000])
+    if han == 0:
+        # little Han: prefer decodes without replacement characters or C1 controls
+        bad = sum(1 for ch in text[:20000] if ch == "\ufffd" or "\x80" <= ch <= "\x9f")
+        return 0.5 - bad / max(1, len(text[:20000]))
+    return ratio
+
+
+def decode_bytes(raw: bytes) -> tuple[str, EncodingInfo]:
+    """Decode raw bytes to text, detecting the encoding (see module docstring)."""
+    for bom, enc in _BOMS:
+        if raw.startswith(bom):
+            text, offs, spans, nerr = _decode_with_offsets(raw[len(bom) :], enc if enc != "utf-8" else "utf-8")
+            if enc != "utf-8":
+                text, offs, spans, nerr = _decode_with_offsets(raw, enc)
+            return text, EncodingInfo(enc, True, nerr, offs, spans)
+    try:
+        return raw.decode("utf-8"), EncodingInfo("utf-8")
+    except UnicodeDecodeError:
+        pass
+    u16 = _looks_utf16(raw)
+    cands: list[str] = []
+    if u16:
+        cands.append(u16)
+    try:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(raw[:200_000]).best()
+        if best is not None:
+            cands.append(best.encoding)
+    except Exception:  # a detector bug must not stop reading
+        pass
+    cands += ["gb18030", "big5", "utf-8"]
+    seen: set[str] = set()
+    best_tuple = None
+    for enc in cands:
+        try:
+            name = codecs.lookup(enc).name
+        except LookupError:
+            continue
+        if name in seen:
+            continue
+        seen.add(name)
+        text, offs, spans, nerr = _decode_with_offsets(raw, name)
+        # plausibility, minus a penalty for every undecodable byte
+        key = _plausibility(text) - 20 * nerr / max(1, len(raw))
+        if best_tuple is None or key > best_tuple[0] + 1e-9:
+            best_tuple = (key, name, text, offs, spans, nerr)
+    _, name, text, offs, spans, nerr = best_tuple  # type: ignore[misc]
+    canonical = {"gb18030": "gb18030", "big5": "big5", "utf_8": "utf-8", "utf_16_le": "utf-16-le",
+                 "utf_16_be": "utf-16-be"}.get(name.replace("-", "_"), name)
+    return text, EncodingInfo(canonical, False, nerr, offs, spans)
+
+
+def refine_legacy_name(raw: bytes, text: str, info: EncodingInfo) -> None:
+    """Name the narrowest GB codec that decodes the bytes to the same text (gb2312 ⊂ gbk ⊂ gb18030)."""
+    if info.name not in ("gb18030", "gbk", "gb2312"):
+        return
+    for enc in ("gb2312", "gbk", "gb18030"):
+        if info.decode_errors:
+            if _decode_with_offsets(raw, enc)[0] == text:
+                info.name = enc
+                return
+            continue
+        try:
+            if raw.decode(enc) == text:
+                info.name = enc
+                return
+        except UnicodeDecodeError:
+            continue
+
+
+# --- front matter -----------------------------------------------------------------------------
+
+_FM_RE = re.compile(r"\A(?:\ufeff)?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
+
+
+def parse_front_matter(text: str) -> tuple[dict, tuple[int, int] | None]:
+    """YAML front matter at the top of a Markdown file → (metadata, span)."""
+    if not text.startswith("---"):
+        return {}, None
+    m = _FM_RE.match(text[:20000])
+    if not m:
+        return {}, None
+    try:
+        data = yaml.safe_load(m.group(1))
+    except yaml.YAMLError:
+        data = None
+    if not isinstance(data, dict):
+        return {}, None
+    meta = {str(k): (v if isinstance(v, (str, int, float, bool)) or v is None else str(v)) for k, v in data.items()}
+    return meta, (0, m.end())
+
+
+# --- readers ----------------------------------------------------------------------------------
+
+Reader = Callable[[SourceFile, bytes], Iterator[Document]]
+READERS: dict[str, Reader] = {}
+
+
+def reader(*suffixes: str):
+    def wrap(fn: Reader) -> Reader:
+        for s in suffixes:
+            READERS[s] = fn
+        return fn
+
+    return wrap
+
+
+def readable_suffixes() -> tuple[str, ...]:
+    return tuple(sorted(READERS, key=len, reverse=True))
+
+
+def _doc_for(src: SourceFile, **kw) -> Document:
+    return Document(id=src.rel, path=clean_name(src.path), rel=src.rel, **kw)
+
+
+def text_document(src: SourceFile, raw: bytes) -> Document:
+    """One whole file as one document."""
+    sha = hashlib.sha256(raw).hexdigest()
+    if not raw:
+        return _doc_for(src, status=STATUS_EMPTY, error="empty file (0 bytes)", sha256=sha, size_bytes=0)
+    if is_binary(raw):
+        return _doc_for(src, status=STATUS_BINARY, error="binary file (NUL or control bytes), not scanned",
+                        sha256=sha, size_bytes=len(raw), encoding=EncodingInfo("binary"))
+    text, info = decode_bytes(raw)
+    refine_legacy_name(raw, text, info)
+    status = STATUS_OK if text.strip() else STATUS_EMPTY
+    doc = _doc_for(src, text=text, status=status, error=None if status == STATUS_OK else "file has no text",
+                   encoding=info, sha256=sha, size_bytes=len(raw))
+    meta, span = parse_front_matter(text)
+    if span:
+        doc.metadata = meta
+        doc.front_matter_span = span
+    return doc
+
+
+@reader(*TEXT_SUFFIXES)
+def read_text_file(src: SourceFile, raw: bytes) -> Iterator[Document]:
+    yield text_document(src, raw)
+
+
+def _reader_for(name: str) -> Reader:
+    low = name.lower()
+    for suf in readable_suffixes():
+        if low.endswith(suf):
+            return READERS[suf]
+    return read_text_file
+
+
+def read_file(src: SourceFile) -> Iterator[Document]:
+    """Documents of one file. Never raises for a bad file."""
+    try:
+        if os.path.isdir(src.path):
+            raise IsADirectoryError(21, "is a directory", src.path)
+        with open(src.path, "rb") as f:
+            raw = f.read()
+    except OSError as e:
+        reason = e.strerror or str(e)
+        yield _doc_for(src, status=STATUS_UNREADABLE, error=f"cannot read: {reason} [errno {e.errno}]")
+        return
+    yield from _reader_for(src.rel)(src, raw)
+
+
+def unreadable(src: SourceFile, reason: str) -> Document:
+    return _doc_for(src, status=STATUS_UNREADABLE, error=reason)
+
+
+def document_from_text(text: str, id: str = "<text>") -> Document:
+    """A document from a string (tests, the Python API)."""
+    meta, span = parse_front_matter(text)
+    raw = text.encode("utf-8", "surrogatepass")
+    return Document(id=id, path=id, rel=id, text=text, status=STATUS_OK if text.strip() else STATUS_EMPTY,
+                    metadata=meta, front_matter_span=span, sha256=hashlib.sha256(raw).hexdigest(),
+                    size_bytes=len(raw))

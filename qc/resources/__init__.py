@@ -1,0 +1,37 @@
+"""Loaders for shipped data (lexicons, character frequencies, syllable tables, OpenCC tables).
+
+Each loader is cached once per process. Lexicons are plain text in ``rules/lexicons/``:
+one entry per line, ``#`` starts a comment, blank lines ignored.
+"""
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from ..errors import ConfigError
+
+
+@lru_cache(maxsize=128)
+def _read_lexicon(path: str) -> tuple[str, ...]:
+    out = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            out.append(line)
+    return tuple(out)
+
+
+def lexicon(params: dict, name: str) -> tuple[str, ...]:
+    """Entries of lexicon file ``name`` (e.g. ``"boilerplate.txt"``), searched in the rule set's
+    lexicon folders (user folders first)."""
+    dirs = [d for d in str(params.get("_lexicons", "")).split(os.pathsep) if d]
+    if not dirs:
+        from ..rules import default_rules_dir
+
+        dirs = [str(default_rules_dir() / "lexicons")]
+    for d in dirs:
+        p = os.path.join(d, name)
+        if os.path.isfile(p):
+            return _read_lexicon(p)
+    raise ConfigError(f"lexicon {name!r} not found in {', '.join(dirs)}")

@@ -1,0 +1,191 @@
+"""Load and validate rule files (``rules/<family>/<ID>-<name>.yml``) and ``rules/scoring.yml``.
+
+A rule is data: id, name, family, the detector it runs, a severity, params, and its
+documentation and examples. Errors name the file and the key and become exit code 2.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import detectors
+from .errors import ConfigError
+from .model import FAMILIES, FAMILY_PREFIX, SEVERITIES
+
+ID_RE = re.compile(r"^(EN|SC|PY|OT|BP|FM)\d{2}$")
+NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+REQUIRED = ("id", "name", "family", "detector", "severity", "description")
+KNOWN_KEYS = set(REQUIRED) | {"params", "rationale", "false_positives", "examples", "enabled"}
+
+
+def default_rules_dir() -> Path:
+    """The shipped rules: ``qc/_rules`` in an installed wheel, ``<repo>/rules`` in a checkout."""
+    here = Path(__file__).resolve().parent
+    for cand in (here / "_rules", here.parent / "rules"):
+        if (cand / "scoring.yml").is_file():
+            return cand
+    raise ConfigError(f"default rules folder not found (looked in {here / '_rules'} and {here.parent / 'rules'})")
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    family: str
+    detector: str
+    severity: str
+    params: dict[str, Any]
+    description: str
+    rationale: str = ""
+    false_positives: str = ""
+    examples: dict[str, list] = field(default_factory=dict)
+    source: str = ""
+
+    def run(self, doc, profile):
+        fn = detectors.get(self.detector)
+        return fn(doc, profile, self.params)
+
+
+@dataclass
+class RuleSet:
+    rules: list[Rule]
+    scoring: dict[str, Any]
+    lexicon_dirs: str  # os.pathsep-joined, user folders first
+    root: Path
+    digest: str
+
+    def by_id(self) -> dict[str, Rule]:
+        return {r.id: r for r in self.rules}
+
+    def select(self, select: list[str] | None = None, ignore: list[str] | None = None) -> "RuleSet":
+        def match(rule: Rule, pats: list[str]) -> bool:
+            return any(rule.id.startswith(p.upper()) or rule.name == p or rule.family == p for p in pats)
+
+        rules = self.rules
+        if select:
+            rules = [r for r in rules if match(r, select)]
+        if ignore:
+            rules = [r for r in rules if not match(r, ignore)]
+        return RuleSet(rules, self.scoring, self.lexicon_dirs, self.root, self.digest)
+
+
+def _load_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{path}: malformed YAML: {e}") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: cannot read: {e}") from None
+
+
+def _validate(data: Any, path: Path, lexicons: str) -> Rule:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: a rule file must be a mapping")
+    for key in REQUIRED:
+        if key not in data:
+            raise ConfigError(f"{path}: missing key '{key}'")
+    unknown = set(data) - KNOWN_KEYS
+    if unknown:
+        raise ConfigError(f"{path}: unknown key '{sorted(unknown)[0]}'")
+    rid = str(data["id"])
+    if not ID_RE.match(rid):
+        raise ConfigError(f"{path}: key 'id': {rid!r} is not a family prefix (EN SC PY OT BP FM) + two digits")
+    if not NAME_RE.match(str(data["name"])):
+        raise ConfigError(f"{path}: key 'name': {data['name']!r} is not kebab-case")
+    fam = data["family"]
+    if fam not in FAMILIES:
+        raise ConfigError(f"{path}: key 'family': {fam!r} is not one of {', '.join(FAMILIES)}")
+    if FAMILY_PREFIX[rid[:2]] != fam:
+        raise ConfigError(f"{path}: key 'family': {fam!r} does not match the id prefix {rid[:2]}")
+    if data["severity"] not in SEVERITIES:
+        raise ConfigError(f"{path}: key 'severity': {data['severity']!r} is not one of {', '.join(SEVERITIES)}")
+    fn = detectors.get(str(data["detector"]))
+    if fn is None:
+        raise ConfigError(f"{path}: key 'detector': unknown detector {data['detector']!r}")
+    params = data.get("params") or {}
+    if not isinstance(params, dict):
+        raise ConfigError(f"{path}: key 'params' must be a mapping")
+    defaults = getattr(fn, "param_defaults", None)
+    if defaults is not None:
+        for k in params:
+            if k not in defaults:
+                raise ConfigError(f"{path}: key 'params.{k}': not a parameter of detector {data['detector']!r} "
+                                  f"(known: {', '.join(sorted(defaults)) or 'none'})")
+        params = {**defaults, **params}
+    validate = getattr(fn, "validate_params", None)
+    if validate is not None:
+        try:
+            validate(params)
+        except (ValueError, TypeError) as e:
+            raise ConfigError(f"{path}: key 'params': {e}") from None
+    examples = data.get("examples") or {}
+    if not isinstance(examples, dict) or set(examples) - {"fail", "pass"}:
+        raise ConfigError(f"{path}: key 'examples' must have only 'fail' and 'pass' lists")
+    return Rule(
+        id=rid,
+        name=str(data["name"]),
+        family=fam,
+        detector=str(data["detector"]),
+        severity=data["severity"],
+        params={**params, "_lexicons": str(lexicons)},
+        description=str(data["description"]).strip(),
+        rationale=str(data.get("rationale") or "").strip(),
+        false_positives=str(data.get("false_positives") or "").strip(),
+        examples={k: list(v or []) for k, v in examples.items()},
+        source=str(path),
+    )
+
+
+def _validate_scoring(data: Any, path: Path) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: scoring must be a mapping")
+    for key in ("family_weights", "severity_penalty", "thresholds"):
+        if key not in data:
+            raise ConfigError(f"{path}: missing key '{key}'")
+    for fam in data["family_weights"]:
+        if fam not in FAMILIES:
+            raise ConfigError(f"{path}: key 'family_weights.{fam}': unknown family")
+    return data
+
+
+@lru_cache(maxsize=8)
+def _load_cached(root_str: str, extra: tuple[str, ...]) -> RuleSet:
+    root = Path(root_str)
+    dirs = [root, *map(Path, extra)]
+    rules: dict[str, Rule] = {}
+    h = hashlib.sha256()
+    lex_dirs = [d / "lexicons" for d in reversed(dirs) if (d / "lexicons").is_dir()]
+    lex = os.pathsep.join(map(str, lex_dirs))
+    for d in dirs:
+        if not d.is_dir():
+            raise ConfigError(f"{d}: rules folder not found")
+        for path in sorted(d.rglob("*.yml")):
+            if path.name == "scoring.yml" or "lexicons" in path.parts:
+                continue
+            rule = _validate(_load_yaml(path), path, lex)
+            if rule.id in rules and d == root:
+                raise ConfigError(f"{path}: key 'id': {rule.id} is also defined in {rules[rule.id].source}")
+            rules[rule.id] = rule  # a user folder may override a default rule by id
+        for path in sorted(d.rglob("*")):
+            if path.is_file() and path.suffix in (".yml", ".yaml", ".txt"):
+                h.update(str(path.relative_to(d)).encode())
+                h.update(path.read_bytes())
+    scoring_path = next((d / "scoring.yml" for d in reversed(dirs) if (d / "scoring.yml").is_file()), None)
+    if scoring_path is None:
+        raise ConfigError(f"{root}: scoring.yml not found")
+    scoring = _validate_scoring(_load_yaml(scoring_path), scoring_path)
+    ordered = sorted(rules.values(), key=lambda r: r.id)
+    return RuleSet(ordered, scoring, lex, root, h.hexdigest()[:16])
+
+
+def load_rules(rules_dir: str | Path | None = None, extra_dirs: list[str | Path] | None = None) -> RuleSet:
+    """Load the rule set: ``rules_dir`` (default: the shipped rules) plus user folders that add or override."""
+    root = Path(rules_dir) if rules_dir else default_rules_dir()
+    return _load_cached(str(root.resolve()), tuple(str(Path(p).resolve()) for p in (extra_dirs or [])))
