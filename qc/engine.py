@@ -7,7 +7,9 @@ so reports are identical for any ``jobs``.
 """
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor
@@ -31,6 +33,17 @@ def _excerpt(text: str, start: int, end: int, limit: int) -> str:
         half = limit // 2
         s = s[:half] + "…" + s[-(limit - half - 1):]
     return s
+
+
+_WS = re.compile(r"\s+")
+
+
+def fingerprint(text: str, rule_id: str, start: int, end: int, context: int = 8) -> str:
+    """Line-independent identity of a finding: rule + normalised matched text + a little context."""
+    core = _WS.sub(" ", text[start:end][:2000]).strip()
+    before = _WS.sub(" ", text[max(0, start - context):start])
+    after = _WS.sub(" ", text[end:end + context])
+    return hashlib.sha1(f"{rule_id}\x1f{before}\x1f{core}\x1f{after}".encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def to_finding(doc: Document, rule: Rule, hit: Hit, excerpt_chars: int) -> Finding:
@@ -59,6 +72,7 @@ def to_finding(doc: Document, rule: Rule, hit: Hit, excerpt_chars: int) -> Findi
         suggestion=hit.suggestion,
         parts=parts or None,
         evidence=hit.evidence,
+        fingerprint=fingerprint(doc.text, rule.id, start, end),
     )
 
 

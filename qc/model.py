@@ -133,10 +133,12 @@ class Finding:
     suggestion: str | None = None
     parts: tuple[tuple[int, int], ...] | None = None
     evidence: dict[str, Any] | None = None
+    fingerprint: str = ""
 
     def to_json(self) -> dict[str, Any]:
         d: dict[str, Any] = {
             "rule": self.rule,
+            "fingerprint": self.fingerprint,
             "name": self.name,
             "family": self.family,
             "severity": self.severity,
