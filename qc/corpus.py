@@ -126,6 +126,8 @@ def _looks_utf16(raw: bytes) -> str | None:
 
 
 def is_binary(raw: bytes) -> bool:
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF8)):
+        return False
     sample = raw[:8192]
     if b"\x00" in sample and not _looks_utf16(raw):
         return True
@@ -152,6 +154,8 @@ def _decode_with_offsets(raw: bytes, encoding: str) -> tuple[str, list[int], lis
             chars += len(s)
             break
         except UnicodeDecodeError as e:
+            if e.end <= e.start and e.start >= len(raw) - pos:  # truncated at the end
+                e.end = e.start + 1
             good = raw[pos : pos + e.start]
             dec.reset()
             s = dec.decode(good, final=True) if good else ""
@@ -174,21 +178,22 @@ def _decode_with_offsets(raw: bytes, encoding: str) -> tuple[str, list[int], lis
 
 
 def _plausibility(text: str) -> float:
-    ratio, han = common_ratio(text[:20000])
-    if han == 0:
-        # little Han: prefer decodes without replacement characters or C1 controls
-        bad = sum(1 for ch in text[:20000] if ch == "\ufffd" or "\x80" <= ch <= "\x9f")
-        return 0.5 - bad / max(1, len(text[:20000]))
-    return ratio
+    """How much a decode looks like real text: the share of common Han characters (or 0.5 for
+    text without Han), minus the share of characters that signal a wrong codec (U+FFFD, C1
+    controls, private-use characters)."""
+    sample = text[:20000]
+    ratio, han = common_ratio(sample)
+    bad = sum(1 for ch in sample if ch == "\ufffd" or "\x80" <= ch <= "\x9f" or "\ue000" <= ch <= "\uf8ff")
+    base = ratio if han else 0.5
+    return base - 5 * bad / max(1, len(sample))
 
 
 def decode_bytes(raw: bytes) -> tuple[str, EncodingInfo]:
     """Decode raw bytes to text, detecting the encoding (see module docstring)."""
     for bom, enc in _BOMS:
         if raw.startswith(bom):
-            text, offs, spans, nerr = _decode_with_offsets(raw[len(bom) :], enc if enc != "utf-8" else "utf-8")
-            if enc != "utf-8":
-                text, offs, spans, nerr = _decode_with_offsets(raw, enc)
+            # utf-16/32 decoders consume their BOM; utf-8's is stripped by hand
+            text, offs, spans, nerr = _decode_with_offsets(raw[len(bom):] if enc == "utf-8" else raw, enc)
             return text, EncodingInfo(enc, True, nerr, offs, spans)
     try:
         return raw.decode("utf-8"), EncodingInfo("utf-8")
@@ -214,6 +219,8 @@ def decode_bytes(raw: bytes) -> tuple[str, EncodingInfo]:
             name = codecs.lookup(enc).name
         except LookupError:
             continue
+        if name in ("gb2312", "gbk"):
+            name = "gb18030"  # decode with the superset; refine_legacy_name narrows the name
         if name in seen:
             continue
         seen.add(name)
@@ -229,19 +236,23 @@ def decode_bytes(raw: bytes) -> tuple[str, EncodingInfo]:
 
 
 def refine_legacy_name(raw: bytes, text: str, info: EncodingInfo) -> None:
-    """Name the narrowest GB codec that decodes the bytes to the same text (gb2312 ⊂ gbk ⊂ gb18030)."""
+    """Name the narrowest GB codec whose byte ranges hold the file (gb2312 ⊂ gbk ⊂ gb18030).
+
+    The text itself stays decoded with the widest codec: Python's gb2312 maps a few
+    punctuation bytes (A1A4, A1AA) to the older code points, GBK/GB18030 to the intended ones."""
     if info.name not in ("gb18030", "gbk", "gb2312"):
         return
     for enc in ("gb2312", "gbk", "gb18030"):
         if info.decode_errors:
-            if _decode_with_offsets(raw, enc)[0] == text:
+            _, offs, _, nerr = _decode_with_offsets(raw, enc)
+            if nerr == info.decode_errors and offs == info.error_bytes:
                 info.name = enc
                 return
             continue
         try:
-            if raw.decode(enc) == text:
-                info.name = enc
-                return
+            raw.decode(enc)
+            info.name = enc
+            return
         except UnicodeDecodeError:
             continue
 
