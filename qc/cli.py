@@ -212,7 +212,7 @@ def run(argv: list[str] | None = None) -> int:
         err_console.print("interrupted")
         return 130
     except QcError as e:
-        err_console.print(f"error: {e}", markup=False)
+        err_console.print(f"error: {e}", markup=False, soft_wrap=True)
         return e.exit_code
     except Exception as e:  # click usage errors and internal errors
         import click
