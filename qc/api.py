@@ -48,15 +48,20 @@ def scan(
     on_report: Callable[[dict[str, Any]], None] | None = None,
     profile_paths: list[str] | None = None,
     settings: dict[str, Any] | None = None,
+    exclude: Callable[[Any], bool] | None = None,
+    only: Callable[[Any], bool] | None = None,
+    suppress: Any = None,
 ) -> ScanResult:
+    """Scan ``paths``. ``exclude``/``only`` take a ``SourceFile`` (see ``Engine.run``);
+    ``suppress`` is a ``qc.suppress.Suppressions`` (drops allowed findings before scoring)."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [os.fspath(paths)]
     ruleset = load_rules(rules, extra_rules).select(select, ignore)
-    engine = Engine(ruleset, jobs=jobs)
+    engine = Engine(ruleset, jobs=jobs, suppress=suppress)
     out_path = Path(out) if out is not None else None
     reports: list[dict[str, Any]] = []
     rows: list[dict[str, Any]] = []
-    for rep in engine.run([os.fspath(p) for p in paths], profile_paths=profile_paths):
+    for rep in engine.run([os.fspath(p) for p in paths], profile_paths=profile_paths, exclude=exclude, only=only):
         rel = write_report(out_path, rep) if out_path is not None else None
         rows.append(summary_row(rep, rel or ""))
         if keep_reports:

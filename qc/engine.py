@@ -14,7 +14,7 @@ import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from . import __version__
 from .corpus import SourceFile, read_file, unreadable, walk
@@ -41,8 +41,10 @@ _WS = re.compile(r"\s+")
 def fingerprint(text: str, rule_id: str, start: int, end: int, context: int = 8) -> str:
     """Line-independent identity of a finding: rule + normalised matched text + a little context."""
     core = _WS.sub(" ", text[start:end][:2000]).strip()
-    before = _WS.sub(" ", text[max(0, start - context):start])
-    after = _WS.sub(" ", text[end:end + context])
+    # context stays inside the finding's own line, so moving whole lines keeps the fingerprint
+    before = text[max(0, start - context):start].rpartition("\n")[2]
+    after = text[end:end + context].partition("\n")[0]
+    before, after = _WS.sub(" ", before), _WS.sub(" ", after)
     return hashlib.sha1(f"{rule_id}\x1f{before}\x1f{core}\x1f{after}".encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
@@ -95,8 +97,11 @@ def run_rules(doc: Document, rules: list[Rule], profile: CorpusProfile, excerpt_
     return findings, errors
 
 
-def check_document(doc: Document, ruleset: RuleSet, profile: CorpusProfile) -> dict[str, Any]:
-    """One document → its report (the ``qc.file-report/1`` contract)."""
+def check_document(doc: Document, ruleset: RuleSet, profile: CorpusProfile, suppress: Any = None) -> dict[str, Any]:
+    """One document → its report (the ``qc.file-report/1`` contract).
+
+    ``suppress``: optional object with ``apply(doc, findings) -> (kept, suppressed_json)``
+    (qc/suppress.py); suppressed findings count for nothing and are listed under ``suppressed``."""
     cfg = ruleset.scoring
     limits = cfg.get("limits") or {}
     excerpt_chars = int(limits.get("excerpt_chars", 160))
@@ -107,6 +112,9 @@ def check_document(doc: Document, ruleset: RuleSet, profile: CorpusProfile) -> d
         doc.text = doc.text[:max_chars]
         doc._line_starts = None
     findings, errors = run_rules(doc, ruleset.rules, profile, excerpt_chars)
+    suppressed = None
+    if suppress is not None and findings:
+        findings, suppressed = suppress.apply(doc, findings)
     total = non_ws_count(doc.text)
     metrics = family_ratios(doc.text, findings, total)
     if doc.status == STATUS_OK:
@@ -136,6 +144,8 @@ def check_document(doc: Document, ruleset: RuleSet, profile: CorpusProfile) -> d
         report["record"] = doc.record
     if doc.error:
         report["error"] = doc.error
+    if suppressed:
+        report["suppressed"] = suppressed
     if errors:
         report["rule_errors"] = errors
     if notes:
@@ -148,9 +158,10 @@ def check_document(doc: Document, ruleset: RuleSet, profile: CorpusProfile) -> d
 _W: dict[str, Any] = {}
 
 
-def _init_worker(ruleset: RuleSet, profile: CorpusProfile | None) -> None:
+def _init_worker(ruleset: RuleSet, profile: CorpusProfile | None, suppress: Any = None) -> None:
     _W["ruleset"] = ruleset
     _W["profile"] = profile
+    _W["suppress"] = suppress
     _W["contribs"] = contributors()
 
 
@@ -161,7 +172,7 @@ def _profile_file(src: SourceFile) -> list[dict[str, Any]]:
 def _check_file(src: SourceFile) -> list[dict[str, Any]]:
     out = []
     for doc in read_file(src):
-        out.append(check_document(doc, _W["ruleset"], _W["profile"]))
+        out.append(check_document(doc, _W["ruleset"], _W["profile"], _W.get("suppress")))
     return out
 
 
@@ -180,17 +191,18 @@ class Engine:
     jobs: int = 1
     stats: ScanStats = field(default_factory=ScanStats)
     profile: CorpusProfile | None = None
+    suppress: Any = None  # see check_document
 
     def _map(self, fn, items: list, profile: CorpusProfile | None) -> Iterator:
         jobs = max(1, self.jobs)
         if jobs == 1 or len(items) < 4:
-            _init_worker(self.ruleset, profile)
+            _init_worker(self.ruleset, profile, self.suppress)
             for it in items:
                 yield fn(it)
             return
         chunks = max(1, min(16, len(items) // (jobs * 4)))
         with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
-                                 initargs=(self.ruleset, profile)) as ex:
+                                 initargs=(self.ruleset, profile, self.suppress)) as ex:
             yield from ex.map(fn, items, chunksize=chunks)
 
     def build_profile(self, files: list[SourceFile]) -> CorpusProfile:
@@ -202,20 +214,31 @@ class Engine:
         self.stats.profile_seconds = time.perf_counter() - t
         return b.build()
 
-    def run(self, paths: list[str], profile_paths: list[str] | None = None) -> Iterator[dict[str, Any]]:
+    def run(self, paths: list[str], profile_paths: list[str] | None = None,
+            exclude: Callable[[SourceFile], bool] | None = None,
+            only: Callable[[SourceFile], bool] | None = None) -> Iterator[dict[str, Any]]:
         """Reports for every document under ``paths``, in walk order.
 
         ``profile_paths``: build the corpus profile from these instead (e.g. the whole corpus
-        while only changed files are checked)."""
+        while only changed files are checked). ``exclude``: files neither profiled nor checked
+        (.qcignore). ``only``: check just these files; the profile still sees all the others."""
         t0 = time.perf_counter()
         files, bad = walk(paths)
+        if exclude is not None:
+            files = [f for f in files if not exclude(f)]
+            bad = [f for f in bad if not exclude(f)]
         if self.profile is None:
             pfiles = files if profile_paths is None else walk(profile_paths)[0]
+            if profile_paths is not None and exclude is not None:
+                pfiles = [f for f in pfiles if not exclude(f)]
             self.profile = self.build_profile(pfiles)
+        if only is not None:
+            files = [f for f in files if only(f)]
+            bad = [f for f in bad if only(f)]
         for src in bad:
             doc = unreadable(src, f"cannot read: {'no such file or directory' if not os.path.lexists(src.path) else 'permission denied or not a regular file'}")
             self.stats.documents += 1
-            yield check_document(doc, self.ruleset, self.profile)
+            yield check_document(doc, self.ruleset, self.profile, self.suppress)
         for per_file in self._map(_check_file, files, self.profile):
             self.stats.files += 1
             for rep in per_file:
