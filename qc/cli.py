@@ -204,8 +204,8 @@ def explain(
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI with ``argv`` and return the exit code (errors mapped, never raises)."""
     try:
-        app(args=argv, standalone_mode=False)
-        return 0
+        rv = app(args=argv, standalone_mode=False)  # click returns Exit codes in this mode
+        return rv if isinstance(rv, int) else 0
     except typer.Exit as e:
         return e.exit_code
     except KeyboardInterrupt:
@@ -215,15 +215,14 @@ def run(argv: list[str] | None = None) -> int:
         err_console.print(f"error: {e}", markup=False, soft_wrap=True)
         return e.exit_code
     except Exception as e:  # click usage errors and internal errors
-        import click
-
-        if isinstance(e, click.exceptions.Abort):
+        kinds = {c.__name__ for c in type(e).__mro__}  # click may be vendored (typer._click)
+        if "Abort" in kinds:
             err_console.print("interrupted")
             return 130
-        if isinstance(e, click.exceptions.Exit):
-            return e.exit_code
-        if isinstance(e, click.ClickException):
-            e.show()
+        if "Exit" in kinds:
+            return int(getattr(e, "exit_code", 0))
+        if "ClickException" in kinds:
+            e.show()  # type: ignore[attr-defined]
             return 2
         if _STATE["debug"]:
             raise
