@@ -1,0 +1,491 @@
+"""Pinyin in Chinese text (family ``pinyin``): per-character annotations and text rendered as pinyin.
+
+Catches:
+- ``pinyin_annotations``: a Han character (or punctuation) followed by its reading in parentheses,
+  half- or full-width, as ruby text flattened by a scraper or a learner-site converter:
+  ``網(wǎng)``, ``脑(nao)``, ``梗（gěng）``, ``會(huì )``, ``,(,)`` inside an annotated passage, and
+  word glosses ``脑梗(nǎo gěng)``. One finding per annotated stretch of a line; ``parts`` are the
+  exact glosses, ``suggestion`` is the stretch with the glosses removed.
+- ``pinyin_text_block``: Latin text that is Chinese written in pinyin, in one of three styles
+  (one rule each): run together without tones (``naogeng,youchengnaogengsai``), spaced toneless
+  (``nao geng you cheng``, also ``Nao Geng`` / ``NAO GENG``), tone-marked or tone-numbered
+  (``nǎo gěng``, ``nao3 geng3``).
+Severity escalates with the share of the document's non-space characters that are pinyin.
+
+How: a gloss must be a string of valid syllables (the complete table derived from pypinyin,
+``rules/lexicons/pinyin-syllables.txt``) and, for a stretch to be flagged, at least one gloss must
+be a reading of the character(s) before it (pypinyin's character readings). Latin words are
+segmented into syllables by dynamic programming; consecutive segmentable words (joined only by
+spaces and punctuation) form a candidate block, which is flagged when its pinyin evidence reaches
+``min_syllables``: lowercase and tone-marked syllables count in full, a Capitalised single syllable
+or an ALL-CAPS word counts half, a Capitalised multi-syllable word (``Wuzhen``, ``Huawei``,
+``Xi'an``) counts nothing (a name), and English words that happen to segment (``he``, ``long``,
+``change``, ``men``; ``rules/lexicons/english-pinyinlike.txt``) count nothing and must not make up
+more than ``max_english_share`` of the block's words. URLs, e-mail addresses, file names, code
+(words glued by ``. / _ @ = #``…), camelCase, hex and base64 are never words of a block.
+Text with no Latin letter (or no parenthesis, for annotations) is skipped by a one-pass pre-check.
+
+Known false positives: a long list of Chinese names or places written in lowercase pinyin; a
+romanised song lyric or slogan that is meant to be read as pinyin (it is still pinyin).
+Known misses: Wade–Giles and Zhuyin (bopomofo); pinyin blocks shorter than ``min_syllables``;
+annotations whose readings match none of the characters (e.g. all in another romanisation).
+"""
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from functools import lru_cache
+from typing import NamedTuple
+
+from ..model import Hit
+from ..resources import pinyin_tables as pt
+from . import detector
+
+HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_LAT = "A-Za-z" + pt.TONE_MARKED + "üÜ"
+_HAS_LATIN = re.compile(f"[{_LAT}]")
+_TOKEN = re.compile(rf"[{_LAT}](?:[{_LAT}0-9]|['’](?=[{_LAT}]))*")
+# what may stand between two words of one pinyin block: spaces and punctuation, no digits or Han
+_GAP_OK = re.compile(r"[ \t\u3000\r\n,.;:!?\"'()\[\]—–\-、，。；：！？“”‘’（）《》〈〉…·]*")
+# URLs and e-mail addresses: their words are never pinyin
+_URLISH = re.compile(
+    r"(?:[A-Za-z][A-Za-z0-9+.-]*://|www\.)[^\s\u3000-\u303f\uff00-\uffef" + HAN + r"]*"
+    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.ASCII)
+# a word glued to another by one of these is code, a path, a file or a domain name
+_GLUE = set("/\\@_.=#&%$:+~`<>{}[]|*^-")
+_SYL_PART = re.compile(r"([^0-9]+)([0-5]?)")
+_CJK_TO_ASCII = str.maketrans("，。、；：！？（）", ",.,;:!?()")
+
+_ANNOT = re.compile(r"[(（]([^()（）\n]{1,40})[)）]")
+_PUNCT_BASE = set(",.;:!?、，。；：！？“”‘’…·—")
+
+BLOCK_STYLES = ("run-together", "spaced", "toned")
+
+
+class Word(NamedTuple):
+    start: int
+    end: int
+    kind: str  # "py" | "en" | "other"
+    syllables: int
+    weight: float
+    toned: bool
+
+
+class Block(NamedTuple):
+    start: int
+    end: int
+    style: str
+    syllables: int
+    words: int
+    english: int
+    weight: float
+
+
+class Annotation(NamedTuple):
+    base_start: int
+    gloss_start: int
+    gloss_end: int
+    kind: str  # "strong" (a reading of its character), "weak" (valid syllables), "punct"
+    toned: bool
+
+
+class Stretch(NamedTuple):
+    start: int
+    end: int
+    parts: tuple[tuple[int, int], ...]
+    strong: int
+
+
+# ---------------------------------------------------------------- segmentation
+
+def _segment(word: str, table: frozenset[str]) -> int:
+    """Fewest syllables in a full segmentation of lowercase ``word`` (apostrophes split), 0 if none."""
+    total = 0
+    for piece in re.split(r"['’]", word):
+        if not piece:
+            return 0
+        n = pt.segment_count(piece, table)
+        if not n:
+            return 0
+        total += n
+    return total
+
+
+@lru_cache(maxsize=65536)
+def _classify(token: str, lexdirs: str) -> tuple[str, int, float, bool]:
+    """(kind, syllables, weight, toned) of one Latin word, out of context."""
+    params = {"_lexicons": lexdirs}
+    base, n_marks = pt.strip_tones(token)
+    letters = re.sub(r"[0-9'’]", "", base)
+    if not letters:
+        return "other", 0, 0.0, False
+    if letters.islower():
+        case = "lower"
+    elif letters.isupper():
+        case = "upper"
+    elif letters[0].isupper() and letters[1:].islower():
+        case = "title"
+    else:
+        return "other", 0, 0.0, False  # camelCase, base64
+    low = base.lower()
+    table = pt.segmenting_syllables(params)
+    has_digits = any(c.isdigit() for c in low)
+    if has_digits:  # tone numbers: every digit 0-5 closes a syllable group
+        parts = _SYL_PART.findall(low)
+        if "".join(a + b for a, b in parts) != low or not parts[0][1]:
+            return "other", 0, 0.0, False
+        n = 0
+        for letters_part, digit in parts:
+            k = _segment(letters_part, table)
+            if not k:
+                return "other", 0, 0.0, False
+            n += k
+        if n > 2 * sum(1 for _, d in parts if d):  # tone digits must be on most syllables
+            return "other", 0, 0.0, False
+    else:
+        n = _segment(low, table)
+        if not n:
+            return "other", 0, 0.0, False
+    toned = n_marks > 0 or has_digits
+    if n_marks > n:  # more tone marks than syllables: not pinyin (e.g. Vietnamese, French)
+        return "other", 0, 0.0, False
+    if not toned and low in pt.english_words(params):
+        return "en", n, 0.0, False
+    if toned:
+        weight = float(n)
+    elif case == "lower":
+        weight = float(n)
+    elif case == "upper":
+        weight = 0.5 * n
+    else:  # Capitalised: a syllable in "Nao Geng" style, or a name (Wuzhen, Huawei, Xi'an)
+        weight = 0.5 if n == 1 else 0.0
+    return "py", n, weight, toned
+
+
+def _masked_spans(text: str) -> list[tuple[int, int]]:
+    if "://" not in text and "www." not in text and "@" not in text:
+        return []
+    return [m.span() for m in _URLISH.finditer(text)]
+
+
+def _words(text: str, lexdirs: str) -> list[Word]:
+    masked = _masked_spans(text)
+    mi = 0
+    out = []
+    n = len(text)
+    for m in _TOKEN.finditer(text):
+        s, e = m.span()
+        while mi < len(masked) and masked[mi][1] <= s:
+            mi += 1
+        if mi < len(masked) and masked[mi][0] < e:
+            out.append(Word(s, e, "other", 0, 0.0, False))
+            continue
+        before = text[s - 1] if s else " "
+        after = text[e] if e < n else " "
+        if before.isdigit() or after.isdigit() or before == "_" or after == "_":
+            out.append(Word(s, e, "other", 0, 0.0, False))  # 5G, A4, x86, snake_case
+            continue
+        glued = (before in _GLUE and s >= 2 and text[s - 2].isalnum()) or \
+                (after in _GLUE and e + 1 < n and (text[e + 1].isalnum() or text[e + 1] in _GLUE)) or \
+                (after == "(" and e + 1 < n and text[e + 1] == ")")
+        if glued and not (before == "-" or after == "-") or after in "@" or before in "@/\\":
+            out.append(Word(s, e, "other", 0, 0.0, False))
+            continue
+        kind, syl, weight, toned = _classify(m.group(), lexdirs)
+        out.append(Word(s, e, kind, syl, weight, toned))
+    return out
+
+
+def _blocks(text: str, lexdirs: str, min_syllables: float, max_english_share: float,
+            max_gap: int) -> list[Block]:
+    words = _words(text, lexdirs)
+    out: list[Block] = []
+    run: list[Word] = []
+
+    def close():
+        if not run:
+            return
+        weight = sum(w.weight for w in run)
+        english = sum(1 for w in run if w.kind == "en")
+        if weight >= min_syllables and english <= max_english_share * len(run):
+            py = [w for w in run if w.kind == "py"]
+            toned = sum(1 for w in py if w.toned)
+            syl = sum(w.syllables for w in run)
+            if toned * 2 >= len(py):
+                style = "toned"
+            elif syl / len(run) >= 2.5 or max(w.syllables for w in run) >= min_syllables:
+                style = "run-together"
+            else:
+                style = "spaced"
+            out.append(Block(run[0].start, run[-1].end, style, syl, len(run), english, weight))
+        run.clear()
+
+    prev_end = None
+    for w in words:
+        if w.kind == "other":
+            close()
+            prev_end = None
+            continue
+        if prev_end is not None:
+            gap = text[prev_end:w.start]
+            if len(gap) > max_gap or not _GAP_OK.fullmatch(gap) or "\n\n" in gap.replace("\r", ""):
+                close()
+        run.append(w)
+        prev_end = w.end
+    close()
+    return out
+
+
+# ---------------------------------------------------------------- annotations
+
+def _gloss_syllables(gloss: str, lexdirs: str) -> tuple[list[str], bool] | None:
+    """The toneless syllables of a gloss like ``wǎng``, ``nao3``, ``nǎo gěng``, or None."""
+    params = {"_lexicons": lexdirs}
+    full = pt.syllables(params)
+    seg = pt.segmenting_syllables(params)
+    out: list[str] = []
+    toned = False
+    for tok in gloss.split():
+        base, marks = pt.strip_tones(tok)
+        if marks:
+            toned = True
+        if base and base[-1] in "012345":
+            base = base[:-1]
+            toned = True
+        if not base or not base.islower() or not re.fullmatch(r"[a-zü'’]+", base):
+            return None
+        if base in full and "'" not in base:
+            out.append(base.replace("v", "ü"))
+            continue
+        # a run-together gloss of a word: segment it
+        pieces = _split_syllables(base, seg)
+        if not pieces:
+            return None
+        out.extend(p.replace("v", "ü") for p in pieces)
+    return (out, toned) if out else None
+
+
+def _split_syllables(word: str, table: frozenset[str]) -> list[str]:
+    res: list[str] = []
+    for piece in re.split(r"['’]", word):
+        n = len(piece)
+        best: list[list[str] | None] = [[]] + [None] * n
+        for i in range(1, n + 1):
+            for k in range(min(6, i), 0, -1):
+                prev = best[i - k]
+                if prev is not None and piece[i - k:i] in table and (best[i] is None or len(prev) + 1 < len(best[i])):
+                    best[i] = prev + [piece[i - k:i]]
+        if not piece or best[n] is None:
+            return []
+        res.extend(best[n])
+    return res
+
+
+def _is_han(ch: str) -> bool:
+    o = ord(ch)
+    return 0x3400 <= o <= 0x4DBF or 0x4E00 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF
+
+
+def _annotations(text: str, lexdirs: str) -> list[Annotation]:
+    out: list[Annotation] = []
+    for m in _ANNOT.finditer(text):
+        p = m.start()
+        if p == 0:
+            continue
+        gloss = m.group(1)
+        base = text[p - 1]
+        g = gloss.strip()
+        if len(g) == 1 and base in _PUNCT_BASE or (len(g) == 1 and unicodedata.category(g).startswith("P")
+                                                  and unicodedata.category(base).startswith("P")):
+            if g.translate(_CJK_TO_ASCII) == base.translate(_CJK_TO_ASCII):
+                out.append(Annotation(p - 1, p, m.end(), "punct", False))
+            continue
+        if not _HAS_LATIN.search(g) or g != gloss.rstrip() and gloss.strip() != gloss.lstrip().rstrip():
+            continue
+        parsed = _gloss_syllables(g, lexdirs)
+        if parsed is None:
+            continue
+        syls, toned = parsed
+        k = len(syls)
+        if k > 8 or p - k < 0:
+            continue
+        chars = text[p - k:p]
+        if not all(_is_han(c) for c in chars):
+            if not _is_han(base):
+                continue
+            out.append(Annotation(p - 1, p, m.end(), "weak", toned))
+            continue
+        hits = sum(1 for c, s in zip(chars, syls) if s in pt.readings(c))
+        kind = "strong" if hits and hits >= math.ceil(0.6 * k) else "weak"
+        out.append(Annotation(p - k, p, m.end(), kind, toned))
+    return out
+
+
+def _stretches(text: str, annots: list[Annotation], max_gap: int) -> list[Stretch]:
+    out: list[Stretch] = []
+    group: list[Annotation] = []
+
+    def close():
+        while group and group[0].kind != "strong":
+            group.pop(0)
+        while group and group[-1].kind != "strong":
+            group.pop()
+        if group:
+            out.append(Stretch(group[0].base_start, group[-1].gloss_end,
+                               tuple((a.gloss_start, a.gloss_end) for a in group),
+                               sum(1 for a in group if a.kind == "strong")))
+        group.clear()
+
+    for a in annots:
+        if group:
+            gap = text[group[-1].gloss_end:a.base_start]
+            if len(gap) > max_gap or "\n" in gap:
+                close()
+        group.append(a)
+    close()
+    return out
+
+
+def _remove_parts(text: str, start: int, end: int, parts) -> str:
+    pieces = []
+    pos = start
+    for s, e in parts:
+        pieces.append(text[pos:s])
+        pos = e
+    pieces.append(text[pos:end])
+    return "".join(pieces)
+
+
+# ---------------------------------------------------------------- analysis shared by the rules
+
+_BLOCK_DEFAULTS = {"min_syllables": 6, "max_english_share": 0.5, "max_gap": 8}
+_ANNOT_DEFAULTS = {"stretch_gap": 80}
+_SEVERITY_DEFAULTS = {"warning_share": 0.01, "error_share": 0.1}
+
+
+class Analysis(NamedTuple):
+    blocks: list[Block]
+    stretches: list[Stretch]
+    share: float  # pinyin characters / non-space characters
+
+
+@lru_cache(maxsize=4)
+def _analyse(text: str, lexdirs: str, block_key: tuple, annot_gap: int) -> Analysis:
+    blocks: list[Block] = []
+    stretches: list[Stretch] = []
+    if _HAS_LATIN.search(text):
+        blocks = _blocks(text, lexdirs, *block_key)
+        if "(" in text or "（" in text:
+            stretches = _stretches(text, _annotations(text, lexdirs), annot_gap)
+    covered = sum(b.end - b.start for b in blocks) + sum(e - s for st in stretches for s, e in st.parts)
+    nonspace = len(text) - sum(text.count(c) for c in " \t\r\n\u3000")
+    return Analysis(blocks, stretches, covered / nonspace if nonspace else 0.0)
+
+
+def _analysis_for(text: str, params: dict) -> Analysis:
+    lexdirs = str(params.get("_lexicons", ""))
+    block_key = tuple(params.get(k, v) for k, v in _BLOCK_DEFAULTS.items())
+    return _analyse(text, lexdirs, block_key, int(params.get("stretch_gap", _ANNOT_DEFAULTS["stretch_gap"])))
+
+
+def _severity(share: float, params: dict) -> str:
+    if share >= params["error_share"]:
+        return "error"
+    if share >= params["warning_share"]:
+        return "warning"
+    return "info"
+
+
+# ---------------------------------------------------------------- public helpers (stable API)
+
+def strip_annotations(text: str) -> str:
+    """``text`` with per-character pinyin glosses removed: ``網(wǎng)絡(luò)`` → ``網絡``."""
+    if "(" not in text and "（" not in text:
+        return text
+    an = _analysis_for(text, {})
+    if not an.stretches:
+        return text
+    parts = [p for st in an.stretches for p in st.parts]
+    return _remove_parts(text, 0, len(text), parts)
+
+
+def pinyin_block_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of Latin text blocks that are Chinese written in pinyin (run together, spaced,
+    tone-marked or tone-numbered), as the ``pinyin_text_block`` rules find them."""
+    return [(b.start, b.end) for b in _analysis_for(text, {}).blocks]
+
+
+# ---------------------------------------------------------------- detectors
+
+_STYLE_TEXT = {
+    "run-together": "toneless pinyin run together",
+    "spaced": "spaced toneless pinyin",
+    "toned": "pinyin with tone marks or tone numbers",
+}
+
+
+@detector("pinyin_text_block")
+def pinyin_text_block(doc, profile, params):
+    text = doc.text
+    if not _HAS_LATIN.search(text):
+        return
+    an = _analysis_for(text, params)
+    sev = _severity(an.share, params)
+    for b in an.blocks:
+        if b.style != params["style"]:
+            continue
+        line_start = text.rfind("\n", 0, b.start) + 1
+        line_end = text.find("\n", b.end)
+        line_end = len(text) if line_end < 0 else line_end
+        whole_line = not text[line_start:b.start].strip() and not text[b.end:line_end].strip(" \t\r.。")
+        yield Hit(b.start, b.end,
+                  f"{_STYLE_TEXT[b.style]}: {b.syllables} syllables of Chinese written in Latin letters "
+                  f"({an.share:.0%} of the document is pinyin)",
+                  suggestion="" if whole_line else None, severity=sev,
+                  evidence={"syllables": b.syllables, "words": b.words, "english_words": b.english,
+                            "pinyin_share": round(an.share, 4)})
+
+
+pinyin_text_block.param_defaults = {"style": "run-together", **_BLOCK_DEFAULTS, **_SEVERITY_DEFAULTS}
+
+
+def _validate_block(params):
+    if params["style"] not in BLOCK_STYLES:
+        raise ValueError(f"style must be one of {', '.join(BLOCK_STYLES)}")
+    if not 0 <= params["max_english_share"] <= 1:
+        raise ValueError("max_english_share must be between 0 and 1")
+    if params["min_syllables"] < 1:
+        raise ValueError("min_syllables must be >= 1")
+
+
+pinyin_text_block.validate_params = _validate_block
+
+
+@detector("pinyin_annotations")
+def pinyin_annotations(doc, profile, params):
+    text = doc.text
+    if "(" not in text and "（" not in text or not _HAS_LATIN.search(text):
+        return
+    an = _analysis_for(text, params)
+    sev = _severity(an.share, params)
+    for st in an.stretches:
+        first = st.parts[0]
+        example = text[st.start:first[1]].strip()
+        n = len(st.parts)
+        yield Hit(st.start, st.end,
+                  f"{n} pinyin annotation{'s' if n > 1 else ''} in parentheses (e.g. {example}): "
+                  f"readings glued after the characters ({an.share:.0%} of the document is pinyin)",
+                  suggestion=_remove_parts(text, st.start, st.end, st.parts), severity=sev,
+                  parts=list(st.parts), evidence={"glosses": n, "pinyin_share": round(an.share, 4)})
+
+
+pinyin_annotations.param_defaults = {**_ANNOT_DEFAULTS, **_SEVERITY_DEFAULTS}
+
+
+def _validate_annot(params):
+    if params["stretch_gap"] < 0:
+        raise ValueError("stretch_gap must be >= 0")
+
+
+pinyin_annotations.validate_params = _validate_annot

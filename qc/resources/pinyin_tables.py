@@ -1,0 +1,150 @@
+"""Pinyin data for the ``pinyin`` detectors: the syllable table, the English words that happen to be
+valid syllable strings, and per-character readings.
+
+- ``rules/lexicons/pinyin-syllables.txt`` is generated from pypinyin's character dictionary
+  (every reading of every character, tones removed): the complete table of Hanyu Pinyin syllables,
+  not a hand list. ``ü`` is written ``ü``; the detectors also accept ``v`` for it.
+- ``rules/lexicons/english-pinyinlike.txt`` is generated from pyspellchecker's English word
+  frequency list (MIT licence, © Tyler Barrus; built from OpenSubtitles and other English text):
+  the common English words (``he``, ``long``, ``change``, ``men``, ``sang``) that segment fully into
+  pinyin syllables, so English is not mistaken for pinyin. Only these words matter: an English word
+  that does not segment is never pinyin anyway.
+- Character readings come from pypinyin at run time (a dependency of qc), loaded once per process.
+
+Rebuild the lexicons with ``python -m qc.resources.pinyin_tables [path/to/en.json.gz]``.
+"""
+from __future__ import annotations
+
+import re
+import sys
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+from . import lexicon
+
+# Syllables with no vowel (interjections m, n, ng, hm, hng) and ê are real readings but would let
+# any consonant cluster segment; they are kept in the table and left out of segmentation.
+_VOWELS = set("aeiouü")
+
+_TONE_MARK = {}
+for _base, _marked in (("a", "āáǎà"), ("e", "ēéěè"), ("i", "īíǐì"), ("o", "ōóǒò"), ("u", "ūúǔù"),
+                       ("ü", "ǖǘǚǜ"), ("n", "ńňǹ"), ("m", "ḿ")):
+    for _tone, _ch in enumerate(_marked, 1):
+        _TONE_MARK[_ch] = (_base, _tone)
+        _TONE_MARK[_ch.upper()] = (_base.upper(), _tone)
+TONE_MARKED = "".join(sorted(_TONE_MARK))
+
+
+def strip_tones(s: str) -> tuple[str, int]:
+    """``s`` with pinyin tone marks removed, and how many tone marks there were."""
+    if s.isascii():
+        return s, 0
+    out = []
+    n = 0
+    for ch in s:
+        t = _TONE_MARK.get(ch)
+        if t:
+            out.append(t[0])
+            n += 1
+        else:
+            out.append(ch)
+    return "".join(out), n
+
+
+@lru_cache(maxsize=8)
+def _syllables_from(entries: tuple[str, ...]) -> frozenset[str]:
+    out = set()
+    for s in entries:
+        out.add(s)
+        if "ü" in s:
+            out.add(s.replace("ü", "v"))
+    return frozenset(out)
+
+
+def syllables(params: dict) -> frozenset[str]:
+    """Every toneless syllable (lowercase, ``ü`` and ``v`` spellings)."""
+    return _syllables_from(lexicon(params, "pinyin-syllables.txt"))
+
+
+def segmenting_syllables(params: dict) -> frozenset[str]:
+    """Syllables used to segment run-together Latin text (no vowel-less interjections, no ê)."""
+    return frozenset(s for s in syllables(params) if (set(s) & _VOWELS or "v" in s) and "ê" not in s)
+
+
+def english_words(params: dict) -> frozenset[str]:
+    return frozenset(lexicon(params, "english-pinyinlike.txt"))
+
+
+@lru_cache(maxsize=1)
+def _readings_table() -> dict[int, tuple[str, ...]]:
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    out: dict[int, tuple[str, ...]] = {}
+    for cp, value in pinyin_dict.items():
+        out[cp] = tuple(sorted({strip_tones(r)[0] for r in value.split(",")}))
+    return out
+
+
+def readings(ch: str) -> tuple[str, ...]:
+    """Toneless readings of one character (``ü`` spelled ``ü``), () when unknown."""
+    return _readings_table().get(ord(ch), ())
+
+
+# ---- building the shipped lexicons (run by hand; needs pypinyin, and pyspellchecker's data) ----
+
+def build_syllable_table() -> list[str]:
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    out = set()
+    for value in pinyin_dict.values():
+        for r in value.split(","):
+            s = unicodedata.normalize("NFC", strip_tones(r)[0])
+            if re.fullmatch(r"[a-zü]+|ê", s):
+                out.add(s)
+    return sorted(out)
+
+
+def segment_count(word: str, table: frozenset[str]) -> int:
+    """Number of syllables in the fewest-syllable full segmentation of lowercase ``word``, 0 if none."""
+    n = len(word)
+    best = [0] + [10 ** 6] * n
+    for i in range(1, n + 1):
+        for k in range(1, min(6, i) + 1):
+            if best[i - k] + 1 < best[i] and word[i - k:i] in table:
+                best[i] = best[i - k] + 1
+    return best[n] if best[n] < 10 ** 6 else 0
+
+
+def build_english_list(en_json_gz: str, min_count: int) -> list[str]:
+    import gzip
+    import json
+
+    freq = json.loads(gzip.open(en_json_gz).read())
+    table = frozenset(s for s in build_syllable_table() if set(s) & _VOWELS and s != "ê")
+    table = table | {s.replace("ü", "v") for s in table if "ü" in s}
+    return sorted(w for w, c in freq.items()
+                  if c >= min_count and w.isascii() and w.isalpha() and segment_count(w, table))
+
+
+def main(argv: list[str]) -> None:
+    lex = Path(__file__).resolve().parents[2] / "rules" / "lexicons"
+    syl = build_syllable_table()
+    head = ("# Hanyu Pinyin syllables, toneless, one per line: every reading in pypinyin's character\n"
+            "# dictionary (pypinyin.pinyin_dict, MIT licence) with tones removed.\n"
+            "# Generated by `python -m qc.resources.pinyin_tables`; do not edit by hand.\n")
+    (lex / "pinyin-syllables.txt").write_text(head + "\n".join(syl) + "\n", encoding="utf-8")
+    print(f"{len(syl)} syllables")
+    if len(argv) > 1:
+        min_count = int(argv[2]) if len(argv) > 2 else 2000
+        words = build_english_list(argv[1], min_count)
+        head = ("# English words that segment fully into pinyin syllables (he, long, change, men, sang):\n"
+                f"# every word with count >= {min_count} in pyspellchecker's English frequency list\n"
+                "# (spellchecker/resources/en.json.gz, pyspellchecker 0.9.1, MIT licence, (c) Tyler Barrus).\n"
+                "# Generated by `python -m qc.resources.pinyin_tables EN_JSON_GZ MIN_COUNT`.\n")
+        (lex / "english-pinyinlike.txt").write_text(head + "\n".join(words) + "\n", encoding="utf-8")
+        print(f"{len(words)} English words")
+
+
+if __name__ == "__main__":
+    main(sys.argv)
