@@ -64,6 +64,35 @@ class RuleSet:
     def by_id(self) -> dict[str, Rule]:
         return {r.id: r for r in self.rules}
 
+    def with_params(self, overrides: dict[str, dict[str, Any]] | None = None, **common: Any) -> "RuleSet":
+        """Override rule params: ``overrides`` by rule id (``{"SC01": {"min_chars": 50}}``), and
+        ``common`` params for every rule that has them (e.g. ``expected_script="Hant"``)."""
+        import dataclasses
+
+        overrides = {k.upper(): v for k, v in (overrides or {}).items()}
+        known = {r.id for r in self.rules}
+        for rid in overrides:
+            if rid not in known:
+                raise ConfigError(f"params: unknown rule {rid!r}")
+        rules = []
+        for r in self.rules:
+            new = dict(r.params)
+            for k, v in common.items():
+                if v is not None and k in new:
+                    new[k] = v
+            for k, v in (overrides.get(r.id) or {}).items():
+                if k not in new or k.startswith("_"):
+                    raise ConfigError(f"params.{r.id}: {k!r} is not a parameter of {r.id} ({', '.join(p for p in new if not p.startswith('_'))})")
+                new[k] = v
+            validate = getattr(detectors.get(r.detector), "validate_params", None)
+            if validate is not None and new != r.params:
+                try:
+                    validate(new)
+                except (ValueError, TypeError) as e:
+                    raise ConfigError(f"params.{r.id}: {e}") from None
+            rules.append(dataclasses.replace(r, params=new) if new != r.params else r)
+        return RuleSet(rules, self.scoring, self.lexicon_dirs, self.root, self.digest)
+
     def select(self, select: list[str] | None = None, ignore: list[str] | None = None) -> "RuleSet":
         def match(rule: Rule, pats: list[str]) -> bool:
             return any(rule.id.startswith(p.upper()) or rule.name == p or rule.family == p for p in pats)
