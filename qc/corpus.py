@@ -13,6 +13,7 @@ import codecs
 import hashlib
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
@@ -30,6 +31,7 @@ from .model import (
 from .resources.charfreq import common_ratio
 
 TEXT_SUFFIXES = (".txt", ".md")
+MAX_FILE_BYTES = 1 << 30  # whole-file documents larger than this are reported, not read
 MAX_ERROR_OFFSETS = 100
 
 
@@ -338,10 +340,18 @@ def _reader_for(name: str) -> Reader:
 def read_file(src: SourceFile) -> Iterator[Document]:
     """Documents of one file. Never raises for a bad file."""
     try:
-        if os.path.isdir(src.path):
+        st = os.stat(src.path)
+        if stat.S_ISDIR(st.st_mode):
             raise IsADirectoryError(21, "is a directory", src.path)
+        if not stat.S_ISREG(st.st_mode):  # a FIFO would block, a device never end
+            yield _doc_for(src, status=STATUS_UNREADABLE, error="not a regular file (FIFO, socket or device): not read")
+            return
+        if st.st_size > MAX_FILE_BYTES:
+            yield _doc_for(src, status=STATUS_UNREADABLE, size_bytes=st.st_size,
+                           error=f"file too large ({st.st_size} bytes > limit {MAX_FILE_BYTES}): not read")
+            return
         with open(src.path, "rb") as f:
-            raw = f.read()
+            raw = f.read(MAX_FILE_BYTES + 1)
     except OSError as e:
         reason = e.strerror or str(e)
         yield _doc_for(src, status=STATUS_UNREADABLE, error=f"cannot read: {reason} [errno {e.errno}]")
