@@ -51,12 +51,16 @@ def scan(
     exclude: Callable[[Any], bool] | None = None,
     only: Callable[[Any], bool] | None = None,
     suppress: Any = None,
+    params: dict[str, dict[str, Any]] | None = None,
+    expected_script: str | None = None,
 ) -> ScanResult:
     """Scan ``paths``. ``exclude``/``only`` take a ``SourceFile`` (see ``Engine.run``);
     ``suppress`` is a ``qc.suppress.Suppressions`` (drops allowed findings before scoring)."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [os.fspath(paths)]
     ruleset = load_rules(rules, extra_rules).select(select, ignore)
+    if params or expected_script:
+        ruleset = ruleset.with_params(params, expected_script=expected_script)
     engine = Engine(ruleset, jobs=jobs, suppress=suppress)
     out_path = Path(out) if out is not None else None
     reports: list[dict[str, Any]] = []

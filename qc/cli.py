@@ -55,6 +55,7 @@ def scan(
     fail_on: Optional[str] = typer.Option(None, "--fail-on", help="Fail the gate on a verdict at or above: fail, warn, never [default: fail]."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes [default: number of cores]."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only the one-line total."),
+    expected_script: Optional[str] = typer.Option(None, "--expected-script", help="Hans or Hant: the script every document should be in [default: the corpus majority]."),
 ) -> None:
     """Scan PATHS, write per-file reports and a summary, and gate on the verdicts."""
     from .api import scan as run_scan
@@ -85,6 +86,8 @@ def scan(
         keep_reports=False,
         on_report=progress.tick,
         settings={"fail_on": fail_on, "config": str(cfg_path) if cfg_path else None},
+        params=cfg.get("params"),
+        expected_script=_opt(expected_script, cfg, "expected_script", None),
     )
     progress.close()
     gate = evaluate(result.rows, fail_on)
