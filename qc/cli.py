@@ -56,6 +56,7 @@ def scan(
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes [default: number of cores]."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only the one-line total."),
     expected_script: Optional[str] = typer.Option(None, "--expected-script", help="Hans or Hant: the script every document should be in [default: the corpus majority]."),
+    no_html: bool = typer.Option(False, "--no-html", help="Skip the HTML report (index.html, files/*.html, rules/*.html)."),
 ) -> None:
     """Scan PATHS, write per-file reports and a summary, and gate on the verdicts."""
     from .api import scan as run_scan
@@ -91,6 +92,8 @@ def scan(
     )
     progress.close()
     gate = evaluate(result.rows, fail_on)
+    if not (no_html or cfg.get("no_html")):
+        _render_html(out_dir, result.ruleset)
     if not quiet:
         _print_table(result.rows)
     t = result.summary["totals"]
@@ -105,6 +108,39 @@ def scan(
         for r in gate.reasons[:20]:
             err_console.print(f"  gate: {r}")
     raise typer.Exit(0 if gate.passed else 1)
+
+
+def _render_html(out_dir: Path, ruleset: Any) -> None:
+    """HTML next to the JSON; a rendering problem is reported but never changes the gate."""
+    from .report.html import render_html
+
+    try:
+        render_html(out_dir, ruleset)
+    except Exception as e:  # noqa: BLE001 - the JSON reports and the gate stand without HTML
+        if _STATE["debug"]:
+            raise
+        err_console.print(f"[yellow]warning:[/] HTML report not written: {type(e).__name__}: {e}", markup=True)
+
+
+@app.command("report")
+def report_cmd(
+    out: Path = typer.Argument(Path("reports"), help="A report folder written by `qc scan` (holds summary.json)."),
+    rules: Optional[Path] = typer.Option(None, "--rules", help="Rules folder to add (for the rule pages)."),
+    max_text_kb: int = typer.Option(512, "--max-text-kb", help="Show at most this much of each file's text (KB of UTF-8); the rest as excerpts."),
+    source_root: Optional[list[Path]] = typer.Option(None, "--source-root", help="Also look for relative source paths under this folder (repeatable)."),
+) -> None:
+    """Re-render the HTML report (index.html, files/*.html, rules/*.html) from OUT's JSON, without rescanning."""
+    from .report.html import render_html
+    from .rules import load_rules
+
+    if not (out / "summary.json").is_file():
+        raise ConfigError(f"{out}: no summary.json here (run `qc scan … --out {out}` first)")
+    if max_text_kb < 1:
+        raise ConfigError("--max-text-kb must be at least 1")
+    rs = load_rules(None, [str(rules)] if rules else None)
+    stats = render_html(out, rs, max_text_kb=max_text_kb, source_bases=list(source_root or []))
+    note = f" ({stats.excerpts_only} from excerpts only: source missing or changed)" if stats.excerpts_only else ""
+    console.print(f"wrote {out}/index.html, {stats.files} file pages{note} and {stats.rules} rule pages")
 
 
 class _Progress:

@@ -1,0 +1,571 @@
+"""HTML reports: ``<out>/index.html``, ``<out>/files/<rel>.html`` and ``<out>/rules/<ID>.html``.
+
+Rendered from the JSON reports only (``summary.json`` and ``files/*.json``), so ``qc report OUT``
+can re-render without rescanning. The JSON holds no document text: the per-file page re-reads the
+source (``path`` in the report) with the same reader as the scan and checks its sha256; when the
+source is gone or changed, the page shows the findings' excerpts and says so.
+
+Safety: corpus text and file names are untrusted. Every page is a Jinja2 template with autoescape
+on; the text is split into segments in Python and each segment is escaped by the template (no
+HTML is built by concatenating corpus text). Data for the page scripts goes in a
+``<script type="application/json">`` block with ``<``, ``>``, ``&``, U+2028 and U+2029 escaped. A
+Content-Security-Policy allows only the page's own script (by hash) and no network at all.
+Pages are self-contained: CSS and JS are inlined from ``qc/report/static/``.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import posixpath
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+from urllib.parse import quote
+
+from markupsafe import Markup
+
+from ..model import FAMILIES, SEVERITIES, SEVERITY_RANK
+from .files import atomic_write, confined, report_relpath
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+
+DEFAULT_MAX_TEXT_KB = 512
+MAX_TABLE_ROWS = 2000
+FAMILY_COLOURS = {
+    "encoding": "#d62728",
+    "script": "#1f77b4",
+    "pinyin": "#ff7f0e",
+    "offtopic": "#9467bd",
+    "boilerplate": "#7f7f7f",
+    "format": "#2ca02c",
+}
+
+# Characters a reader cannot see (or that the browser would swallow): C0/C1 controls other than
+# tab and newline, soft hyphen, zero-width and bidi controls, word joiners, BOM, interlinear
+# annotation marks, line/paragraph separators, Hangul fillers, private use.
+INVISIBLE_RE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f"
+    "\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb"
+    "\ue000-\uf8ff\U000e0000-\U000e007f\U000f0000-\U0010ffff]"
+)
+_SHORT_NAMES = {"\r": "CR", "\x00": "NUL", "\x1b": "ESC", "\x7f": "DEL", "\u200b": "ZWSP", "\u200c": "ZWNJ",
+                "\u200d": "ZWJ", "\ufeff": "BOM", "\u00ad": "SHY", "\u2028": "LSEP", "\u2029": "PSEP",
+                "\u200e": "LRM", "\u200f": "RLM", "\u202a": "LRE", "\u202b": "RLE", "\u202c": "PDF",
+                "\u202d": "LRO", "\u202e": "RLO", "\u2060": "WJ", "\u2066": "LRI", "\u2067": "RLI",
+                "\u2068": "FSI", "\u2069": "PDI"}
+
+
+# --- pure helpers (unit-tested) ---------------------------------------------------------------
+
+
+def safe_json(obj: Any) -> Markup:
+    """JSON that is safe inside ``<script type="application/json">`` (and inside HTML at all)."""
+    s = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    s = (s.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+         .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+    return Markup(s)
+
+
+def char_label(ch: str) -> str:
+    """Short visible label for an invisible character: ``ZWSP``, ``U+0007``…"""
+    if ch in _SHORT_NAMES:
+        return _SHORT_NAMES[ch]
+    return f"U+{ord(ch):04X}"
+
+
+def char_title(ch: str) -> str:
+    return f"U+{ord(ch):04X} {unicodedata.name(ch, 'control or private-use character')}"
+
+
+def visible_pieces(s: str) -> list[tuple[str, str]]:
+    """Split text into ("t", text) and ("i", char) pieces, one ("i", c) per invisible character."""
+    out: list[tuple[str, str]] = []
+    pos = 0
+    for m in INVISIBLE_RE.finditer(s):
+        if m.start() > pos:
+            out.append(("t", s[pos : m.start()]))
+        out.append(("i", m.group()))
+        pos = m.end()
+    if pos < len(s):
+        out.append(("t", s[pos:]))
+    return out
+
+
+def covered_ranges(f: dict[str, Any]) -> list[tuple[int, int]]:
+    """The character ranges a finding highlights: its ``parts`` when present, else [start, end)."""
+    if f.get("parts"):
+        return [(int(a), int(b)) for a, b in f["parts"] if int(b) > int(a)]
+    if f["end"] > f["start"]:
+        return [(int(f["start"]), int(f["end"]))]
+    return []
+
+
+@dataclass(frozen=True)
+class Segment:
+    start: int
+    end: int
+    findings: tuple[int, ...]  # indices into the findings list, sorted
+
+
+def segments(length: int, findings: list[dict[str, Any]]) -> list[Segment]:
+    """Split [0, length) at every span boundary; each segment carries the findings covering it.
+
+    Overlapping and nested spans become several segments, each knowing all its findings, so the
+    page can colour and explain every character. Ranges are clipped to ``length``.
+    """
+    events: dict[int, list[tuple[int, int]]] = {}
+    for i, f in enumerate(findings):
+        for a, b in covered_ranges(f):
+            a, b = max(0, a), min(length, b)
+            if b <= a:
+                continue
+            events.setdefault(a, []).append((1, i))
+            events.setdefault(b, []).append((-1, i))
+    points = sorted(set(events) | {0, length})
+    active: dict[int, int] = {}
+    out: list[Segment] = []
+    for k, p in enumerate(points):
+        for delta, i in events.get(p, ()):
+            n = active.get(i, 0) + delta
+            if n:
+                active[i] = n
+            else:
+                active.pop(i, None)
+        if k + 1 < len(points):
+            q = points[k + 1]
+            if q > p:
+                seg = Segment(p, q, tuple(sorted(active)))
+                if out and out[-1].findings == seg.findings:
+                    out[-1] = Segment(out[-1].start, q, seg.findings)
+                else:
+                    out.append(seg)
+    return out
+
+
+def cut_point(text: str, max_bytes: int) -> int:
+    """How many characters of ``text`` to show: at most ``max_bytes`` of UTF-8, ending at a line
+    break when one is close to the limit. Returns len(text) when it fits."""
+    if max_bytes <= 0 or len(text) * 4 <= max_bytes:
+        return len(text)
+    enc = text.encode("utf-8", "surrogatepass")
+    if len(enc) <= max_bytes:
+        return len(text)
+    n = len(enc[:max_bytes].decode("utf-8", "ignore"))
+    nl = text.rfind("\n", max(0, n - 2000), n)
+    return nl + 1 if nl > 0 else n
+
+
+def href(from_rel: str, to_rel: str) -> str:
+    """A relative, percent-encoded link between two pages under ``<out>`` (never a scheme URL)."""
+    rel = posixpath.relpath(to_rel, posixpath.dirname(from_rel) or ".")
+    return quote(rel, safe="/")
+
+
+def worst_severity(findings: Iterable[dict[str, Any]]) -> str | None:
+    sev = [f["severity"] for f in findings]
+    return max(sev, key=SEVERITY_RANK.__getitem__) if sev else None
+
+
+def gate_status(summary: dict[str, Any]) -> dict[str, Any]:
+    """Pass/fail and why: the gate's own record in summary.json when present, else re-evaluated
+    from the rows with the scan's ``fail_on``."""
+    for holder in (summary, summary.get("settings") or {}, summary.get("totals") or {}):
+        g = holder.get("gate")
+        if isinstance(g, dict) and "passed" in g:
+            reasons = g.get("reasons") or []
+            return {"passed": bool(g["passed"]), "reasons": [str(r) for r in reasons],
+                    "policy": {k: v for k, v in g.items() if k not in ("passed", "reasons")}}
+    from ..gate import FAIL_ON, evaluate
+
+    fail_on = (summary.get("settings") or {}).get("fail_on") or "fail"
+    if fail_on not in FAIL_ON:
+        fail_on = "fail"
+    res = evaluate(summary.get("files") or [], fail_on)
+    return {"passed": res.passed, "reasons": res.reasons, "policy": {"fail_on": fail_on}}
+
+
+# --- templates and static assets --------------------------------------------------------------
+
+
+def _pct(x: Any) -> str:
+    v = 100 * float(x or 0)
+    return "<0.1%" if 0 < v < 0.05 else f"{v:.1f}%"
+
+
+@lru_cache(maxsize=1)
+def _env():
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["pct"] = _pct
+    env.globals["FAMILIES"] = FAMILIES
+    env.globals["COLOURS"] = FAMILY_COLOURS
+    env.globals["char_label"] = char_label
+    env.globals["char_title"] = char_title
+    env.globals["safe_json"] = safe_json
+    env.filters["visible"] = lambda s: visible_pieces(str(s or ""))
+    return env
+
+
+@lru_cache(maxsize=None)
+def _asset(name: str) -> str:
+    return (STATIC / name).read_text(encoding="utf-8")
+
+
+def _csp(script: str) -> str:
+    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+    return ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+            f"script-src 'sha256-{digest}'; base-uri 'none'; form-action 'none'")
+
+
+def _page(template: str, script_name: str | None, **ctx: Any) -> str:
+    script = _asset(script_name) if script_name else ""
+    ctx.update(css=Markup(_asset("style.css")), script=Markup(script), csp=_csp(script))
+    return _env().get_template(template).render(**ctx)
+
+
+# --- reading sources back ---------------------------------------------------------------------
+
+
+class SourceReader:
+    """Re-reads documents for the per-file pages. Records of one file are read in one pass
+    (the summary lists them in reader order); a file is re-opened only if asked out of order."""
+
+    def __init__(self, bases: list[Path]):
+        self.bases = bases
+        self._key: tuple[str, str] | None = None
+        self._it: Iterator | None = None
+
+    def _candidates(self, path: str) -> list[str]:
+        out = [path]
+        if not os.path.isabs(path):
+            out += [str(b / path) for b in self.bases]
+        seen: list[str] = []
+        for c in out:
+            if c not in seen:
+                seen.append(c)
+        return seen
+
+    def _docs(self, path: str, rel: str, restart: bool) -> Iterator:
+        from ..corpus import SourceFile, read_file
+
+        key = (path, rel)
+        if restart or self._key != key or self._it is None:
+            self._key = key
+            self._it = read_file(SourceFile(path, rel))
+        return self._it
+
+    def text(self, report: dict[str, Any]) -> tuple[str | None, str | None]:
+        """(text, None) when the source still matches the report, else (None, why not)."""
+        path = report.get("path") or ""
+        doc_id = report["id"]
+        rel = doc_id.split("#", 1)[0] if report.get("record") is not None else doc_id
+        existing = [c for c in self._candidates(path) if os.path.isfile(c)]
+        if not existing:
+            return None, f"the source file {path} was not found, so only the findings' excerpts are shown"
+        for cand in existing:
+            for restart in (False, True):
+                for doc in self._docs(cand, rel, restart):
+                    if doc.id == doc_id or (report.get("record") is not None and doc.record == report["record"]):
+                        if doc.sha256 != report.get("sha256") or len(doc.text) < report.get("chars", 0):
+                            return None, (f"the source {path} changed since the scan (sha256 differs), so only "
+                                          "the findings' excerpts are shown")
+                        return doc.text[: report.get("chars", len(doc.text))], None
+                self._it = None
+        return None, f"document {doc_id} was not found in {path} any more, so only the findings' excerpts are shown"
+
+
+# --- page models ------------------------------------------------------------------------------
+
+
+def _finding_view(i: int, f: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "i": i,
+        "rule": f["rule"],
+        "name": f.get("name", ""),
+        "family": f.get("family", ""),
+        "severity": f.get("severity", "info"),
+        "start": f["start"],
+        "end": f["end"],
+        "line": f.get("line"),
+        "column": f.get("column"),
+        "end_line": f.get("end_line"),
+        "end_column": f.get("end_column"),
+        "excerpt": f.get("excerpt", ""),
+        "message": f.get("message", ""),
+        "suggestion": f.get("suggestion"),
+        "parts": len(f.get("parts") or []),
+        "doc_level": not covered_ranges(f),
+    }
+
+
+def _groups(views: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Findings grouped by rule, worst rule first (severity, then count), rows in text order."""
+    by_rule: dict[str, list[dict[str, Any]]] = {}
+    for v in views:
+        by_rule.setdefault(v["rule"], []).append(v)
+    groups = []
+    for rid, rows in by_rule.items():
+        sev = worst_severity(rows) or "info"
+        groups.append({"rule": rid, "name": rows[0]["name"], "family": rows[0]["family"], "severity": sev,
+                       "rows": sorted(rows, key=lambda r: (r["start"], r["end"], r["i"])), "count": len(rows)})
+    groups.sort(key=lambda g: (-SEVERITY_RANK[g["severity"]], -g["count"], g["rule"]))
+    budget = MAX_TABLE_ROWS
+    for g in groups:
+        g["hidden"] = max(0, len(g["rows"]) - budget)
+        g["rows"] = g["rows"][: max(0, budget)]
+        budget -= len(g["rows"])
+    return groups
+
+
+def file_page_model(report: dict[str, Any], text: str | None, source_note: str | None,
+                    max_text_kb: int = DEFAULT_MAX_TEXT_KB) -> dict[str, Any]:
+    """Everything the file template needs (no HTML here: the template escapes it all)."""
+    findings = report.get("findings") or []
+    views = [_finding_view(i, f) for i, f in enumerate(findings)]
+    model: dict[str, Any] = {"report": report, "findings": views, "groups": _groups(views),
+                             "source_note": source_note, "text_segments": None, "cut": None,
+                             "beyond": [], "doc_level": [v for v in views if v["doc_level"]]}
+    if text is not None:
+        n = cut_point(text, max_text_kb * 1024)
+        shown = text[:n]
+        segs = segments(n, findings)
+        model["text_segments"] = [
+            {"findings": s.findings,
+             "families": _seg_families(s.findings, findings),
+             "pieces": visible_pieces(shown[s.start : s.end]),
+             "first": [i for i in s.findings if _starts_at(findings[i], s.start)]}
+            for s in segs
+        ]
+        if n < len(text):
+            beyond = [v for v in views if not v["doc_level"] and max(b for _, b in covered_ranges(findings[v["i"]])) > n]
+            model["cut"] = {"shown_chars": n, "total_chars": len(text), "kb": max_text_kb,
+                            "shown_bytes": len(shown.encode("utf-8", "surrogatepass")),
+                            "total_bytes": report.get("size_bytes")}
+            model["beyond"] = beyond
+    else:
+        model["beyond"] = [v for v in views if not v["doc_level"]]
+    seen_in_text = {i for seg in (model["text_segments"] or []) for i in seg["findings"]}
+    model["data"] = {
+        "findings": [{k: v[k] for k in ("i", "rule", "name", "family", "severity", "message", "suggestion",
+                                         "line", "column", "excerpt")} | {"in_text": v["i"] in seen_in_text}
+                     for v in views],
+    }
+    return model
+
+
+def _starts_at(f: dict[str, Any], pos: int) -> bool:
+    rngs = covered_ranges(f)
+    return bool(rngs) and min(a for a, _ in rngs) == pos
+
+
+def _seg_families(idx: tuple[int, ...], findings: list[dict[str, Any]]) -> list[str]:
+    """Families of a segment, the one of its most severe finding first."""
+    if not idx:
+        return []
+    ordered = sorted(idx, key=lambda i: (-SEVERITY_RANK.get(findings[i].get("severity", "info"), 0), i))
+    fams: list[str] = []
+    for i in ordered:
+        fam = findings[i].get("family", "")
+        if fam not in fams:
+            fams.append(fam)
+    return fams
+
+
+def _histogram(values: list[float], bins: int, lo: float, hi: float, zero_bin: bool) -> dict[str, Any]:
+    """Bars for an inline SVG: an optional bar for exact zeros, then ``bins`` equal bins."""
+    counts = [0] * bins
+    zeros = 0
+    for v in values:
+        if zero_bin and v == 0:
+            zeros += 1
+            continue
+        k = int((v - lo) / (hi - lo) * bins)
+        counts[min(bins - 1, max(0, k))] += 1
+    labels = [(lo + (hi - lo) * k / bins, lo + (hi - lo) * (k + 1) / bins) for k in range(bins)]
+    bars = ([{"label": "exactly 0", "count": zeros, "lo": 0, "hi": 0}] if zero_bin else []) + [
+        {"label": f"{a:g}–{b:g}", "count": c, "lo": a, "hi": b} for (a, b), c in zip(labels, counts)]
+    top = max([b["count"] for b in bars] + [1])
+    width, height = 240, 70
+    bw = width / len(bars)
+    for k, b in enumerate(bars):
+        h = 0 if not b["count"] else max(2.0, height * b["count"] / top)
+        b.update(x=round(k * bw + 1, 2), w=round(bw - 2, 2), y=round(height - h, 2), h=round(h, 2))
+    return {"bars": bars, "max": top, "width": width, "height": height, "n": len(values)}
+
+
+def index_page_model(summary: dict[str, Any], rules_meta: dict[str, dict[str, Any]],
+                     file_hrefs: dict[str, str | None]) -> dict[str, Any]:
+    rows = summary.get("files") or []
+    settings = summary.get("settings") or {}
+    totals = summary.get("totals") or {}
+    fam_hists = []
+    for fam in FAMILIES:
+        vals = [float((r.get("metrics") or {}).get(f"{fam}_ratio", 0.0)) for r in rows]
+        h = _histogram(vals, 10, 0.0, 1.0, zero_bin=True)
+        h["family"] = fam
+        fam_hists.append(h)
+    score_hist = _histogram([float(r.get("score", 0)) for r in rows], 10, 0.0, 100.0, zero_bin=False)
+    files_with: dict[str, int] = {}
+    for r in rows:
+        for rid, n in (r.get("by_rule") or {}).items():
+            if n:
+                files_with[rid] = files_with.get(rid, 0) + 1
+    rule_ids = list(dict.fromkeys(list(settings.get("rules") or []) + sorted(totals.get("by_rule") or {})))
+    rules_table = []
+    for rid in rule_ids:
+        meta = rules_meta.get(rid, {})
+        rules_table.append({"id": rid, "name": meta.get("name", ""), "family": meta.get("family", ""),
+                            "severity": meta.get("severity", ""), "findings": (totals.get("by_rule") or {}).get(rid, 0),
+                            "files": files_with.get(rid, 0), "href": f"rules/{quote(rid)}.html" if rid in rules_meta else None})
+    rules_table.sort(key=lambda r: (-r["findings"], r["id"]))
+    data_rows = []
+    for r in rows:
+        m = r.get("metrics") or {}
+        sev = r.get("by_severity") or {}
+        data_rows.append([
+            r["id"], file_hrefs.get(r["id"]), r.get("status", "ok"), r.get("score", 0), r.get("verdict", "pass"),
+            *[m.get(f"{fam}_ratio", 0.0) for fam in FAMILIES],
+            r.get("findings", 0), sev.get("error", 0), sev.get("warning", 0), sev.get("info", 0),
+            " ".join(k for k, v in sorted((r.get("by_rule") or {}).items()) if v), r.get("error") or "",
+        ])
+    columns = ["id", "href", "status", "score", "verdict", *[f"{f}_ratio" for f in FAMILIES],
+               "findings", "errors", "warnings", "infos", "rules", "error"]
+    settings_view = [(k, v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))
+                     for k, v in settings.items() if k not in ("rules",)]
+    return {
+        "summary": summary, "settings": settings, "settings_view": settings_view, "totals": totals,
+        "gate": gate_status(summary), "fam_hists": fam_hists, "score_hist": score_hist,
+        "rules_table": rules_table, "data": {"columns": columns, "rows": data_rows, "families": list(FAMILIES)},
+        "n_files": len(rows),
+    }
+
+
+def rule_page_model(rule: Any) -> dict[str, Any]:
+    examples = {}
+    for kind in ("fail", "pass"):
+        exs = []
+        for e in (rule.examples or {}).get(kind) or []:
+            if isinstance(e, dict):
+                exs.append({"pieces": visible_pieces(str(e.get("text", ""))),
+                            "note": {k: v for k, v in e.items() if k != "text"}})
+            else:
+                exs.append({"pieces": visible_pieces(str(e)), "note": {}})
+        examples[kind] = exs
+    params = {k: v for k, v in (rule.params or {}).items() if not str(k).startswith("_")}
+    return {"rule": rule, "examples": examples,
+            "params": [(k, v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)) for k, v in params.items()]}
+
+
+# --- the renderer -----------------------------------------------------------------------------
+
+
+def _load_report(out: Path, row: dict[str, Any]) -> dict[str, Any] | None:
+    rel = row.get("report") or report_relpath(row["id"])
+    try:
+        p = confined(out, rel)
+        raw = p.read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        return None
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError:
+        data = None
+        for line in raw.splitlines():  # a JSONL of record reports
+            if line.strip():
+                rec = json.loads(line)
+                if rec.get("id") == row["id"]:
+                    return rec
+    if isinstance(data, list):
+        data = next((d for d in data if isinstance(d, dict) and d.get("id") == row["id"]), None)
+    if isinstance(data, dict) and data.get("id") == row["id"]:
+        return data
+    if isinstance(data, dict) and isinstance(data.get("records"), list):
+        return next((d for d in data["records"] if d.get("id") == row["id"]), None)
+    return data if isinstance(data, dict) else None
+
+
+def _rules_meta(ruleset: Any) -> dict[str, dict[str, Any]]:
+    if ruleset is None:
+        return {}
+    return {r.id: {"name": r.name, "family": r.family, "severity": r.severity} for r in ruleset.rules}
+
+
+@dataclass
+class RenderStats:
+    files: int = 0
+    from_source: int = 0
+    excerpts_only: int = 0
+    rules: int = 0
+
+
+def render_html(out: str | Path, ruleset: Any = None, *, max_text_kb: int = DEFAULT_MAX_TEXT_KB,
+                source_bases: list[str | Path] | None = None) -> RenderStats:
+    """Write index.html, files/<rel>.html and rules/<ID>.html under ``out`` from its JSON reports.
+
+    ``ruleset`` (a :class:`qc.rules.RuleSet`) provides the rule pages; without it the default
+    rules are loaded. ``source_bases`` are extra folders to look for relative source paths in
+    (the current directory is always tried first)."""
+    out = Path(out)
+    summary_path = out / "summary.json"
+    summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    if ruleset is None:
+        from ..rules import load_rules
+
+        ruleset = load_rules()
+    rules_meta = _rules_meta(ruleset)
+    rows = summary.get("files") or []
+    stats = RenderStats()
+    bases = [Path(b) for b in (source_bases or [])] + [out.resolve().parent]
+    reader = SourceReader(bases)
+    page_rel = {r["id"]: report_relpath(r["id"], ".html") for r in rows}
+    settings = summary.get("settings") or {}
+    digest_note = None
+    if settings.get("ruleset_digest") and settings.get("ruleset_digest") != getattr(ruleset, "digest", None):
+        digest_note = "The rules changed since this scan: rule pages show the current rules."
+    rendered: dict[str, str | None] = {}
+    for k, row in enumerate(rows):
+        rel = page_rel[row["id"]]
+        report = _load_report(out, row)
+        if report is None:
+            rendered[row["id"]] = None
+            continue
+        if report.get("status", "ok") == "ok" and report.get("chars", 0) > 0:
+            text, note = reader.text(report)
+        else:
+            text, note = None, None
+        stats.files += 1
+        if text is None and report.get("status", "ok") == "ok":
+            stats.excerpts_only += 1
+        elif text is not None:
+            stats.from_source += 1
+        nav = {
+            "index": href(rel, "index.html"),
+            "prev": href(rel, page_rel[rows[k - 1]["id"]]) if k > 0 else None,
+            "next": href(rel, page_rel[rows[k + 1]["id"]]) if k + 1 < len(rows) else None,
+            "prev_id": rows[k - 1]["id"] if k > 0 else None,
+            "next_id": rows[k + 1]["id"] if k + 1 < len(rows) else None,
+            "position": k + 1, "count": len(rows),
+            "rules": {rid: href(rel, f"rules/{rid}.html") for rid in rules_meta},
+            "json": href(rel, row.get("report") or report_relpath(row["id"])),
+        }
+        model = file_page_model(report, text, note, max_text_kb)
+        html = _page("file.html.j2", "file.js", m=model, nav=nav, title=row["id"])
+        atomic_write(confined(out, rel), html)
+        rendered[row["id"]] = quote(rel, safe="/")
+    for rule in ruleset.rules:
+        html = _page("rule.html.j2", None, m=rule_page_model(rule), index="../index.html", title=rule.id)
+        atomic_write(confined(out, f"rules/{rule.id}.html"), html)
+        stats.rules += 1
+    model = index_page_model(summary, rules_meta, rendered)
+    model["digest_note"] = digest_note
+    atomic_write(out / "index.html", _page("index.html.j2", "index.js", m=model, title="qc report"))
+    return stats
