@@ -10,17 +10,22 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import signal
 import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterator
 
 from . import __version__
-from .corpus import SourceFile, read_file, unreadable, walk
+from . import corpus
+from .corpus import SourceFile, unreadable, walk
 from .language import document_language
+from .limits import RuleTimeout, time_limit
 from .model import STATUS_OK, Document, Finding, Hit
 from .profile import CorpusProfile, ProfileBuilder, collect_doc, contributors
+from .readers import (DEFAULT_BATCH_BYTES, DEFAULT_BATCH_ROWS, ReadOptions, Unit, file_format, plan_file,
+                      read_unit, unit_sha)
 from .rules import Rule, RuleSet
 from .scoring import family_ratios, non_ws_count, score, status_verdict, verdict
 
@@ -82,14 +87,20 @@ def _finding_key(f: Finding):
     return (f.start, f.end, f.rule, f.message)
 
 
-def run_rules(doc: Document, rules: list[Rule], profile: CorpusProfile, excerpt_chars: int = 160):
-    """All findings of ``rules`` on ``doc`` (sorted), and the rules that crashed."""
+def run_rules(doc: Document, rules: list[Rule], profile: CorpusProfile, excerpt_chars: int = 160,
+              max_rule_seconds: float | None = None):
+    """All findings of ``rules`` on ``doc`` (sorted), and the rules that crashed or timed out."""
     findings: list[Finding] = []
     errors: list[dict[str, str]] = []
     for rule in rules:
+        found: list[Finding] = []
         try:
-            for hit in rule.run(doc, profile) or ():
-                findings.append(to_finding(doc, rule, hit, excerpt_chars))
+            with time_limit(max_rule_seconds):
+                for hit in rule.run(doc, profile) or ():
+                    found.append(to_finding(doc, rule, hit, excerpt_chars))
+            findings.extend(found)
+        except RuleTimeout:
+            errors.append({"rule": rule.id, "error": f"timed out after {max_rule_seconds}s (limits.max_rule_seconds); its findings were dropped"})
         except Exception as e:  # a detector bug is reported, never fatal
             tb = traceback.extract_tb(e.__traceback__)[-1]
             errors.append({"rule": rule.id, "error": f"{type(e).__name__}: {e} ({os.path.basename(tb.filename)}:{tb.lineno})"})
@@ -111,7 +122,8 @@ def check_document(doc: Document, ruleset: RuleSet, profile: CorpusProfile, supp
         notes.append(f"document cut to its first {max_chars} characters for detection ({len(doc.text)} in all)")
         doc.text = doc.text[:max_chars]
         doc._line_starts = None
-    findings, errors = run_rules(doc, ruleset.rules, profile, excerpt_chars)
+    findings, errors = run_rules(doc, ruleset.rules, profile, excerpt_chars,
+                                 float(limits.get("max_rule_seconds", 0)) or None)
     suppressed = None
     if suppress is not None and findings:
         findings, suppressed = suppress.apply(doc, findings)
@@ -158,22 +170,49 @@ def check_document(doc: Document, ruleset: RuleSet, profile: CorpusProfile, supp
 _W: dict[str, Any] = {}
 
 
-def _init_worker(ruleset: RuleSet, profile: CorpusProfile | None, suppress: Any = None) -> None:
+def _init_worker(ruleset: RuleSet, profile: CorpusProfile | None, suppress: Any = None,
+                 opts: ReadOptions | None = None, trace: bool = False) -> None:
     _W["ruleset"] = ruleset
     _W["profile"] = profile
     _W["suppress"] = suppress
+    _W["opts"] = opts or ReadOptions()
+    _W["trace"] = trace
     _W["contribs"] = contributors()
 
 
-def _profile_file(src: SourceFile) -> list[dict[str, Any]]:
-    return [collect_doc(d, _W["contribs"]) for d in read_file(src)]
+class _TracedProfile:
+    """The corpus profile as detectors see it when the cache is on: records which parts they
+    read, so a cached result is only reused while those parts are unchanged (see qc/cache.py)."""
+
+    def __init__(self, profile: CorpusProfile, used: set[str]) -> None:
+        self._profile = profile
+        self._used = used
+
+    def get(self, name: str, default: Any = None) -> Any:
+        self._used.add(name)
+        return self._profile.get(name, default)
+
+    @property
+    def n_docs(self) -> int:
+        self._used.add("#n_docs")
+        return self._profile.n_docs
+
+    def __getattr__(self, name: str) -> Any:  # parts, digest(), anything else: depends on it all
+        self._used.add("*")
+        return getattr(self._profile, name)
 
 
-def _check_file(src: SourceFile) -> list[dict[str, Any]]:
-    out = []
-    for doc in read_file(src):
-        out.append(check_document(doc, _W["ruleset"], _W["profile"], _W.get("suppress")))
-    return out
+def _profile_unit(unit: Unit) -> list[dict[str, Any]]:
+    """Per-document profile stats of one work unit (runs in workers)."""
+    return [collect_doc(d, _W["contribs"]) for d in read_unit(unit, _W["opts"])]
+
+
+def _check_unit(unit: Unit) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
+    """Reports of one work unit, and the profile parts its detectors read (runs in workers)."""
+    used: set[str] = set()
+    profile = _TracedProfile(_W["profile"], used) if _W["trace"] else _W["profile"]
+    out = [check_document(doc, _W["ruleset"], profile, _W.get("suppress")) for doc in read_unit(unit, _W["opts"])]
+    return out, tuple(sorted(used))
 
 
 @dataclass
@@ -183,36 +222,285 @@ class ScanStats:
     bytes: int = 0
     seconds: float = 0.0
     profile_seconds: float = 0.0
+    units: int = 0
+    cached_units: int = 0
+    profile_cached: bool = False
 
 
 @dataclass
 class Engine:
+    """``executor``: "local" (processes on this machine) or "ray" (``address``: None/"auto"/
+    "ray://host:10001"). ``cache``: a qc.cache.Cache or None. Reports are identical for every
+    executor, job count and cache state."""
+
     ruleset: RuleSet
     jobs: int = 1
     stats: ScanStats = field(default_factory=ScanStats)
     profile: CorpusProfile | None = None
     suppress: Any = None  # see check_document
+    read_options: ReadOptions = field(default_factory=ReadOptions)
+    cache: Any = None
+    executor: str = "local"
+    address: str | None = None
+    batch_bytes: int = DEFAULT_BATCH_BYTES
+    batch_rows: int = DEFAULT_BATCH_ROWS
+    profile_digests: dict[str, str] | None = None
 
+    # --- executing ---------------------------------------------------------------------------
     def _map(self, fn, items: list, profile: CorpusProfile | None) -> Iterator:
+        """``fn`` over ``items``, results in input order."""
+        if not items:
+            return
+        init = (self.ruleset, profile, self.suppress, self.read_options, self.cache is not None)
+        if self.executor == "ray":
+            from .ray_engine import ray_map
+
+            yield from ray_map(fn, items, init, address=self.address, jobs=self.jobs)
+            return
         jobs = max(1, self.jobs)
-        if jobs == 1 or len(items) < 4:
-            _init_worker(self.ruleset, profile, self.suppress)
+        if jobs == 1 or len(items) < 2:
+            _init_worker(*init)
             for it in items:
                 yield fn(it)
             return
-        chunks = max(1, min(16, len(items) // (jobs * 4)))
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
-                                 initargs=(self.ruleset, profile, self.suppress)) as ex:
+        chunks = max(1, min(8, len(items) // (jobs * 32)))
+        with ProcessPoolExecutor(max_workers=min(jobs, len(items)), initializer=_init_worker, initargs=init) as ex:
             yield from ex.map(fn, items, chunksize=chunks)
 
-    def build_profile(self, files: list[SourceFile]) -> CorpusProfile:
+    # --- planning ----------------------------------------------------------------------------
+    def plan(self, files: list[SourceFile]) -> list[Unit]:
+        """Files → work units (big JSONL/Parquet split), with content hashes when caching."""
+        from .cache import Cache
+
+        cache = self.cache
+        units: list[Unit] = []
+        for src in files:
+            fmt = file_format(src.rel)
+            try:
+                self.stats.bytes += os.path.getsize(src.path) if os.path.isfile(src.path) else 0
+            except OSError:
+                pass
+            if fmt in ("jsonl", "parquet"):
+                skey = Cache.stat_key(src.path, "plan", self.batch_bytes, self.batch_rows) if cache else None
+                memo = cache.memo_get(skey) if cache else None
+                if memo is not None:
+                    units += [Unit(src, *m) for m in memo]
+                    continue
+                us = plan_file(src, self.batch_bytes, self.batch_rows)
+            else:
+                us = [Unit(src, fmt)]
+            if cache is not None:
+                if len(us) == 1 and us[0].sha is None:
+                    skey1 = Cache.stat_key(src.path, "sha")
+                    sha = cache.memo_get(skey1)
+                    if sha is None and skey1 is not None:
+                        try:
+                            sha = unit_sha(us[0])
+                            cache.memo_put(skey1, sha)
+                        except OSError:
+                            sha = None
+                    us = [replace(us[0], sha=sha)]
+                if fmt in ("jsonl", "parquet"):
+                    cache.memo_put(skey, [(u.fmt, u.start, u.stop, u.first, u.part, u.parts, u.sha) for u in us])
+            units += us
+        return units
+
+    # --- cache keys ----------------------------------------------------------------------------
+    def _keys(self) -> dict[str, str]:
+        from .cache import code_digest, key, stable_digest
+
+        if not hasattr(self, "_key_cache"):
+            rules = [(r.id, r.name, r.family, r.detector, r.severity, sorted((k, repr(v)) for k, v in r.params.items()))
+                     for r in self.ruleset.rules]
+            suppress = stable_digest(self.suppress) if self.suppress is not None else "-"
+            self._key_cache = {
+                "code": code_digest(),
+                "opts": self.read_options.key(),
+                "rules": key(self.ruleset.digest, stable_digest(rules), stable_digest(self.ruleset.scoring), suppress),
+            }
+        return self._key_cache
+
+    def _profile_key(self, unit: Unit) -> str:
+        from .cache import key
+
+        k = self._keys()
+        return key("profile", k["code"], k["opts"], unit.describe(), unit.sha)
+
+    def _check_base(self, unit: Unit) -> str:
+        from .cache import key
+
+        k = self._keys()
+        return key("check", k["code"], k["rules"], k["opts"], unit.describe(), unit.sha)
+
+    def _check_full(self, base: str, used: tuple[str, ...]) -> str | None:
+        from .cache import key
+
+        d = self.profile_digests or {}
+        if any(n not in d for n in used):  # a part the profile no longer has
+            return key(base, "missing", *used)
+        return key(base, *(f"{n}={d[n]}" for n in used))
+
+    # --- the two passes ------------------------------------------------------------------------
+    def _corpus_key(self, units: list[Unit]) -> str | None:
+        from .cache import key
+
+        if self.cache is None or any(u.sha is None for u in units):
+            return None
+        k = self._keys()
+        return key("corpus", k["code"], k["opts"], *(self._profile_key(u) for u in units))
+
+    def _digest_profile(self, profile: CorpusProfile) -> dict[str, str]:
+        from .cache import stable_digest
+
+        d = {name: stable_digest(part) for name, part in sorted(profile.parts.items())}
+        d["#n_docs"] = str(profile.n_docs)
+        d["*"] = stable_digest(sorted(d.items()))
+        return d
+
+    def build_profile(self, units: list[Unit]) -> CorpusProfile:
+        """The corpus profile from every unit's per-document stats (cached per unit)."""
         t = time.perf_counter()
+        cache = self.cache
         b = ProfileBuilder()
-        for per_file in self._map(_profile_file, files, None):
-            for stats in per_file:
-                b.add(stats)
+        keys = [self._profile_key(u) if cache is not None and u.sha else None for u in units]
+        todo = [u for u, k in zip(units, keys) if k is None or not cache.has("profile", k)]
+        computed = self._map(_profile_unit, todo, None)
+        for u, k in zip(units, keys):
+            stats = cache.get("profile", k) if k is not None and cache.has("profile", k) else None
+            if stats is None:
+                if todo and todo[0] is u:
+                    todo.pop(0)
+                    stats = next(computed)
+                    if k is not None:
+                        cache.put("profile", k, stats)
+                else:  # an entry vanished between has() and get()
+                    _init_worker(self.ruleset, None, self.suppress, self.read_options)
+                    stats = _profile_unit(u)
+            for s in stats:
+                b.add(s)
+        for _ in computed:  # drain (there is nothing left; closes the pool)
+            pass
         self.stats.profile_seconds = time.perf_counter() - t
         return b.build()
+
+    def run_units(self, paths: list[str], profile_paths: list[str] | None = None,
+                  exclude: Callable[[SourceFile], bool] | None = None,
+                  only: Callable[[SourceFile], bool] | None = None) -> Iterator[tuple[Unit | None, list[dict[str, Any]]]]:
+        """(unit, its reports) for every work unit under ``paths``, in walk order; unit is None
+        for paths that could not be walked. See ``run`` for the arguments."""
+        t0 = time.perf_counter()
+        files, bad = walk(paths)
+        if exclude is not None:
+            files = [f for f in files if not exclude(f)]
+            bad = [f for f in bad if not exclude(f)]
+        check_files = files if only is None else [f for f in files if only(f)]
+        if only is not None:
+            bad = [f for f in bad if only(f)]
+        units = self.plan(check_files)
+        self.stats.units = len(units)
+        cache = self.cache
+        profile_units: list[Unit] | None = None
+
+        def get_profile_units() -> list[Unit]:
+            nonlocal profile_units
+            if profile_units is None:
+                if profile_paths is None and only is None:
+                    profile_units = units
+                else:
+                    pfiles = files if profile_paths is None else walk(profile_paths)[0]
+                    if profile_paths is not None and exclude is not None:
+                        pfiles = [f for f in pfiles if not exclude(f)]
+                    saved = self.stats.bytes
+                    profile_units = self.plan(pfiles)
+                    self.stats.bytes = saved
+            return profile_units
+
+        ckey = None
+        if self.profile is not None:
+            if cache is not None and self.profile_digests is None:
+                self.profile_digests = self._digest_profile(self.profile)
+        elif cache is not None:
+            ckey = self._corpus_key(get_profile_units())
+            if ckey is not None:
+                self.profile_digests = cache.get("corpus-digests", ckey)
+                self.stats.profile_cached = self.profile_digests is not None
+
+        # which units are cached (needs only the profile's part digests, not the profile)
+        hits: dict[int, str] = {}
+        bases: dict[int, str] = {}
+        if cache is not None and self.profile_digests is not None:
+            for i, u in enumerate(units):
+                if u.sha:
+                    bases[i] = self._check_base(u)
+                    used = cache.get("uses", bases[i])
+                    if used is not None:
+                        full = self._check_full(bases[i], tuple(used))
+                        if full and cache.has("check", full):
+                            hits[i] = full
+
+        def ensure_profile() -> CorpusProfile:
+            if self.profile is None:
+                got = cache.get("corpus", ckey) if cache is not None and ckey is not None else None
+                if got is not None:
+                    self.profile = got
+                else:
+                    self.profile = self.build_profile(get_profile_units())
+                    if cache is not None:
+                        self.profile_digests = self._digest_profile(self.profile)
+                        k2 = ckey or self._corpus_key(get_profile_units())
+                        if k2 is not None:
+                            cache.put("corpus", k2, self.profile)
+                            cache.put("corpus-digests", k2, self.profile_digests)
+                if cache is not None and self.profile_digests is None:
+                    self.profile_digests = self._digest_profile(self.profile)
+            return self.profile
+
+        if bad or len(hits) < len(units):
+            ensure_profile()
+            if cache is not None:  # digests may be new: recheck units that have a "uses" entry
+                for i, u in enumerate(units):
+                    if u.sha and i not in hits:
+                        bases.setdefault(i, self._check_base(u))
+                        used = cache.get("uses", bases[i])
+                        if used is not None:
+                            full = self._check_full(bases[i], tuple(used))
+                            if full and cache.has("check", full):
+                                hits[i] = full
+
+        for src in bad:
+            doc = unreadable(src, f"cannot read: {'no such file or directory' if not os.path.lexists(src.path) else 'permission denied or not a regular file'}")
+            self.stats.documents += 1
+            yield None, [check_document(doc, self.ruleset, self.profile, self.suppress)]
+
+        todo = [u for i, u in enumerate(units) if i not in hits]
+        computed = self._map(_check_unit, todo, self.profile)
+        for i, u in enumerate(units):
+            reports = None
+            if i in hits:
+                reports = cache.get("check", hits[i])
+                if reports is not None:
+                    self.stats.cached_units += 1
+            if reports is None:
+                if i in hits:  # vanished entry: compute here
+                    _init_worker(self.ruleset, ensure_profile(), self.suppress, self.read_options, cache is not None)
+                    reports, used = _check_unit(u)
+                else:
+                    reports, used = next(computed)
+                if cache is not None and u.sha:
+                    base = bases.get(i) or self._check_base(u)
+                    full = self._check_full(base, used)
+                    if full:
+                        cache.put("check", full, reports)
+                        cache.put("uses", base, list(used))
+            if u.part == u.parts - 1:
+                self.stats.files += 1
+            self.stats.documents += len(reports)
+            yield u, reports
+        for _ in computed:
+            pass
+        if cache is not None:
+            cache.save()
+        self.stats.seconds = time.perf_counter() - t0
 
     def run(self, paths: list[str], profile_paths: list[str] | None = None,
             exclude: Callable[[SourceFile], bool] | None = None,
@@ -222,30 +510,18 @@ class Engine:
         ``profile_paths``: build the corpus profile from these instead (e.g. the whole corpus
         while only changed files are checked). ``exclude``: files neither profiled nor checked
         (.qcignore). ``only``: check just these files; the profile still sees all the others."""
-        t0 = time.perf_counter()
-        files, bad = walk(paths)
-        if exclude is not None:
-            files = [f for f in files if not exclude(f)]
-            bad = [f for f in bad if not exclude(f)]
-        if self.profile is None:
-            pfiles = files if profile_paths is None else walk(profile_paths)[0]
-            if profile_paths is not None and exclude is not None:
-                pfiles = [f for f in pfiles if not exclude(f)]
-            self.profile = self.build_profile(pfiles)
-        if only is not None:
-            files = [f for f in files if only(f)]
-            bad = [f for f in bad if only(f)]
-        for src in bad:
-            doc = unreadable(src, f"cannot read: {'no such file or directory' if not os.path.lexists(src.path) else 'permission denied or not a regular file'}")
-            self.stats.documents += 1
-            yield check_document(doc, self.ruleset, self.profile, self.suppress)
-        for per_file in self._map(_check_file, files, self.profile):
-            self.stats.files += 1
-            for rep in per_file:
-                self.stats.documents += 1
-                self.stats.bytes += rep.get("size_bytes", 0) if rep.get("record") is None else 0
-                yield rep
-        self.stats.seconds = time.perf_counter() - t0
+        for _unit, reports in self.run_units(paths, profile_paths, exclude, only):
+            yield from reports
+
+    @property
+    def profile_digest(self) -> str | None:
+        """A digest of the corpus profile that is stable across runs and processes."""
+        if self.profile_digests is not None:
+            return self.profile_digests["*"]
+        if self.profile is not None:
+            self.profile_digests = self._digest_profile(self.profile)
+            return self.profile_digests["*"]
+        return None
 
 
 def check_text(text: str, ruleset: RuleSet, profile: CorpusProfile | None = None, id: str = "<text>") -> dict[str, Any]:
