@@ -1,9 +1,12 @@
-"""Run the rules over documents: profile pass, then detect + score, locally in processes.
+"""Run the rules over documents: plan → corpus profile → detect + score, in processes or on Ray.
 
 ``check_document`` is the unit of work (one document → one report dict, the report contract).
-``Engine.run`` walks the inputs, builds the corpus profile, then checks every document,
-with ``jobs`` worker processes when there is enough work. Results come back in input order,
-so reports are identical for any ``jobs``.
+``Engine.run_units`` walks the inputs and plans *work units* (a file, or a byte range / row-group
+run of a big JSONL / Parquet file: qc/readers.py), builds the corpus profile from every unit,
+then checks every unit. Units run in ``jobs`` worker processes (or Ray tasks, qc/ray_engine.py)
+and come back in input order, so reports are byte-identical for any ``jobs``, executor and cache
+state. With a cache (qc/cache.py) only the parent reads and writes it: units whose content,
+rules, code and read profile parts are unchanged are not read at all.
 """
 from __future__ import annotations
 
@@ -178,6 +181,15 @@ def _init_worker(ruleset: RuleSet, profile: CorpusProfile | None, suppress: Any 
     _W["opts"] = opts or ReadOptions()
     _W["trace"] = trace
     _W["contribs"] = contributors()
+    limits = ruleset.scoring.get("limits") or {}
+    if limits.get("max_file_bytes"):
+        corpus.MAX_FILE_BYTES = int(limits["max_file_bytes"])
+
+
+def _init_pool_worker(*init: Any) -> None:
+    """A pool worker leaves Ctrl-C to the parent, which stops the pool at once."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _init_worker(*init)
 
 
 class _TracedProfile:
@@ -264,8 +276,15 @@ class Engine:
                 yield fn(it)
             return
         chunks = max(1, min(8, len(items) // (jobs * 32)))
-        with ProcessPoolExecutor(max_workers=min(jobs, len(items)), initializer=_init_worker, initargs=init) as ex:
+        ex = ProcessPoolExecutor(max_workers=min(jobs, len(items)), initializer=_init_pool_worker, initargs=init)
+        try:
             yield from ex.map(fn, items, chunksize=chunks)
+        except BaseException:  # interrupted, or the consumer stopped: stop the workers now
+            for proc in list((getattr(ex, "_processes", None) or {}).values()):
+                proc.terminate()
+            ex.shutdown(wait=False, cancel_futures=True)
+            raise
+        ex.shutdown(wait=True)
 
     # --- planning ----------------------------------------------------------------------------
     def plan(self, files: list[SourceFile]) -> list[Unit]:
@@ -363,17 +382,16 @@ class Engine:
         cache = self.cache
         b = ProfileBuilder()
         keys = [self._profile_key(u) if cache is not None and u.sha else None for u in units]
-        todo = [u for u, k in zip(units, keys) if k is None or not cache.has("profile", k)]
-        computed = self._map(_profile_unit, todo, None)
-        for u, k in zip(units, keys):
-            stats = cache.get("profile", k) if k is not None and cache.has("profile", k) else None
-            if stats is None:
-                if todo and todo[0] is u:
-                    todo.pop(0)
-                    stats = next(computed)
-                    if k is not None:
-                        cache.put("profile", k, stats)
-                else:  # an entry vanished between has() and get()
+        todo = {i for i, k in enumerate(keys) if k is None or not cache.has("profile", k)}
+        computed = self._map(_profile_unit, [u for i, u in enumerate(units) if i in todo], None)
+        for i, (u, k) in enumerate(zip(units, keys)):
+            if i in todo:
+                stats = next(computed)
+                if k is not None:
+                    cache.put("profile", k, stats)
+            else:
+                stats = cache.get("profile", k)
+                if stats is None:  # an entry vanished between has() and get(): compute here
                     _init_worker(self.ruleset, None, self.suppress, self.read_options)
                     stats = _profile_unit(u)
             for s in stats:
