@@ -93,7 +93,7 @@ def scan(
     progress.close()
     gate = evaluate(result.rows, fail_on)
     if not (no_html or cfg.get("no_html")):
-        _render_html(out_dir, result.ruleset)
+        _render_html(out_dir, result.ruleset, gate)
     if not quiet:
         _print_table(result.rows)
     t = result.summary["totals"]
@@ -110,12 +110,12 @@ def scan(
     raise typer.Exit(0 if gate.passed else 1)
 
 
-def _render_html(out_dir: Path, ruleset: Any) -> None:
+def _render_html(out_dir: Path, ruleset: Any, gate: Any = None) -> None:
     """HTML next to the JSON; a rendering problem is reported but never changes the gate."""
     from .report.html import render_html
 
     try:
-        render_html(out_dir, ruleset)
+        render_html(out_dir, ruleset, gate=gate)
     except Exception as e:  # noqa: BLE001 - the JSON reports and the gate stand without HTML
         if _STATE["debug"]:
             raise

@@ -38,6 +38,7 @@ STATIC = HERE / "static"
 
 DEFAULT_MAX_TEXT_KB = 512
 MAX_TABLE_ROWS = 2000
+CONTEXT_CHARS = 40  # characters of context around a finding listed beyond the cut
 FAMILY_COLOURS = {
     "encoding": "#d62728",
     "script": "#1f77b4",
@@ -173,22 +174,40 @@ def worst_severity(findings: Iterable[dict[str, Any]]) -> str | None:
     return max(sev, key=SEVERITY_RANK.__getitem__) if sev else None
 
 
-def gate_status(summary: dict[str, Any]) -> dict[str, Any]:
-    """Pass/fail and why: the gate's own record in summary.json when present, else re-evaluated
-    from the rows with the scan's ``fail_on``."""
+def gate_status(summary: dict[str, Any], gate: Any = None) -> dict[str, Any]:
+    """Pass/fail and why. In order: ``gate`` (the CLI's gate result, an object or dict with
+    ``passed`` and ``reasons``), a ``gate`` record in summary.json, else the verdict gate
+    re-evaluated from the rows with the scan's ``fail_on``."""
+    cands: list[Any] = [gate]
     for holder in (summary, summary.get("settings") or {}, summary.get("totals") or {}):
-        g = holder.get("gate")
-        if isinstance(g, dict) and "passed" in g:
-            reasons = g.get("reasons") or []
-            return {"passed": bool(g["passed"]), "reasons": [str(r) for r in reasons],
-                    "policy": {k: v for k, v in g.items() if k not in ("passed", "reasons")}}
-    from ..gate import FAIL_ON, evaluate
-
+        cands.append(holder.get("gate"))
+    for g in cands:
+        if g is None:
+            continue
+        if not isinstance(g, dict):
+            g = {k: getattr(g, k) for k in ("passed", "reasons", "corpus", "exit_zero") if hasattr(g, k)}
+        if "passed" not in g:
+            continue
+        policy = {k: v for k, v in g.items() if k not in ("passed", "reasons", "failing", "corpus", "corpus_metrics")
+                  and v not in (None, False, [], {})}
+        if "fail_on" not in policy and (summary.get("settings") or {}).get("fail_on"):
+            policy = {"fail_on": summary["settings"]["fail_on"], **policy}
+        return {"passed": bool(g["passed"]), "reasons": [str(r) for r in g.get("reasons") or []], "policy": policy}
     fail_on = (summary.get("settings") or {}).get("fail_on") or "fail"
-    if fail_on not in FAIL_ON:
-        fail_on = "fail"
-    res = evaluate(summary.get("files") or [], fail_on)
-    return {"passed": res.passed, "reasons": res.reasons, "policy": {"fail_on": fail_on}}
+    rows = summary.get("files") or []
+    try:
+        from ..gate import FAIL_ON, evaluate
+
+        if fail_on not in FAIL_ON:
+            fail_on = "fail"
+        res = evaluate(rows, fail_on)
+        return {"passed": res.passed, "reasons": list(res.reasons), "policy": {"fail_on": fail_on}}
+    except Exception:  # noqa: BLE001 - the banner must not take the report down
+        order = ("pass", "warn", "fail")
+        floor = order.index(fail_on) if fail_on in order else None
+        bad = [r for r in rows if floor is not None and order.index(r.get("verdict", "pass")) >= floor]
+        return {"passed": not bad, "policy": {"fail_on": fail_on},
+                "reasons": [f"{r['id']}: verdict {r['verdict']} (score {r.get('score')})" for r in bad]}
 
 
 # --- templates and static assets --------------------------------------------------------------
@@ -304,6 +323,7 @@ def _finding_view(i: int, f: dict[str, Any]) -> dict[str, Any]:
         "suggestion": f.get("suggestion"),
         "parts": len(f.get("parts") or []),
         "doc_level": not covered_ranges(f),
+        "context": None,
     }
 
 
@@ -350,6 +370,12 @@ def file_page_model(report: dict[str, Any], text: str | None, source_note: str |
             model["cut"] = {"shown_chars": n, "total_chars": len(text), "kb": max_text_kb,
                             "shown_bytes": len(shown.encode("utf-8", "surrogatepass")),
                             "total_bytes": report.get("size_bytes")}
+            for v in beyond:
+                a, e = v["start"], v["end"]
+                span = text[a:e]
+                v["context"] = {"before": visible_pieces(text[max(0, a - CONTEXT_CHARS):a]),
+                                "span": visible_pieces(span[:300] + ("…" if len(span) > 300 else "")),
+                                "after": visible_pieces(text[e:e + CONTEXT_CHARS])}
             model["beyond"] = beyond
     else:
         model["beyond"] = [v for v in views if not v["doc_level"]]
@@ -403,7 +429,7 @@ def _histogram(values: list[float], bins: int, lo: float, hi: float, zero_bin: b
 
 
 def index_page_model(summary: dict[str, Any], rules_meta: dict[str, dict[str, Any]],
-                     file_hrefs: dict[str, str | None]) -> dict[str, Any]:
+                     file_hrefs: dict[str, str | None], gate: Any = None) -> dict[str, Any]:
     rows = summary.get("files") or []
     settings = summary.get("settings") or {}
     totals = summary.get("totals") or {}
@@ -443,7 +469,7 @@ def index_page_model(summary: dict[str, Any], rules_meta: dict[str, dict[str, An
                      for k, v in settings.items() if k not in ("rules",)]
     return {
         "summary": summary, "settings": settings, "settings_view": settings_view, "totals": totals,
-        "gate": gate_status(summary), "fam_hists": fam_hists, "score_hist": score_hist,
+        "gate": gate_status(summary, gate), "fam_hists": fam_hists, "score_hist": score_hist,
         "rules_table": rules_table, "data": {"columns": columns, "rows": data_rows, "families": list(FAMILIES)},
         "n_files": len(rows),
     }
@@ -508,12 +534,13 @@ class RenderStats:
 
 
 def render_html(out: str | Path, ruleset: Any = None, *, max_text_kb: int = DEFAULT_MAX_TEXT_KB,
-                source_bases: list[str | Path] | None = None) -> RenderStats:
+                source_bases: list[str | Path] | None = None, gate: Any = None) -> RenderStats:
     """Write index.html, files/<rel>.html and rules/<ID>.html under ``out`` from its JSON reports.
 
     ``ruleset`` (a :class:`qc.rules.RuleSet`) provides the rule pages; without it the default
     rules are loaded. ``source_bases`` are extra folders to look for relative source paths in
-    (the current directory is always tried first)."""
+    (the current directory is always tried first). ``gate`` is the scan's gate result for the
+    index banner (default: the gate recorded in summary.json, else re-evaluated from it)."""
     out = Path(out)
     summary_path = out / "summary.json"
     summary = json.loads(summary_path.read_text(encoding="utf-8"))
@@ -565,7 +592,7 @@ def render_html(out: str | Path, ruleset: Any = None, *, max_text_kb: int = DEFA
         html = _page("rule.html.j2", None, m=rule_page_model(rule), index="../index.html", title=rule.id)
         atomic_write(confined(out, f"rules/{rule.id}.html"), html)
         stats.rules += 1
-    model = index_page_model(summary, rules_meta, rendered)
+    model = index_page_model(summary, rules_meta, rendered, gate)
     model["digest_note"] = digest_note
     atomic_write(out / "index.html", _page("index.html.j2", "index.js", m=model, title="qc report"))
     return stats
