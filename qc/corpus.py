@@ -113,7 +113,8 @@ _BOMS = (
 
 
 def _looks_utf16(raw: bytes) -> str | None:
-    """BOM-less UTF-16: NULs on one parity only."""
+    """BOM-less UTF-16: NULs on one parity only (Latin-heavy text), or a strict decode whose Han
+    characters are mostly common ones (CJK text has few NUL bytes)."""
     sample = raw[:4096]
     if len(sample) < 4:
         return None
@@ -124,17 +125,28 @@ def _looks_utf16(raw: bytes) -> str | None:
         return "utf-16-le"
     if even > 0.3 * half and odd < 0.05 * half:
         return "utf-16-be"
+    if len(raw) % 2 == 0 and b"\x00" in raw[:65536]:
+        for enc in ("utf-16-le", "utf-16-be"):
+            try:
+                text = sample[: len(sample) // 2 * 2].decode(enc)
+            except UnicodeDecodeError:
+                continue
+            ratio, han = common_ratio(text)
+            if han >= 8 and ratio > 0.8:
+                return enc
     return None
 
 
 def is_binary(raw: bytes) -> bool:
+    """NUL bytes beyond a stray one or two (and not UTF-16), or many control bytes."""
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF8)):
         return False
     sample = raw[:8192]
-    if b"\x00" in sample and not _looks_utf16(raw):
-        return True
     if not sample:
         return False
+    nuls = sample.count(0)
+    if nuls > max(2, len(sample) // 100) and not _looks_utf16(raw):
+        return True
     ctrl = sum(1 for b in sample if b < 0x09 or 0x0E <= b < 0x20)
     return ctrl > 0.1 * len(sample)
 
