@@ -15,7 +15,10 @@ from typing import Any, Callable
 
 from . import __version__
 from .engine import Engine, ScanStats
-from .report.files import summary_frame, summary_row, write_report, write_summary
+from .errors import ConfigError
+from .readers import ReadOptions
+from .report.files import (ReportWriter, SourceRollup, SpooledRows, Totals, summary_frame, summary_row,
+                           write_summary_streaming)
 from .rules import RuleSet, load_rules
 
 
@@ -53,37 +56,72 @@ def scan(
     suppress: Any = None,
     params: dict[str, dict[str, Any]] | None = None,
     expected_script: str | None = None,
+    text_field: str = "text",
+    id_field: str | None = None,
+    engine: str = "local",
+    address: str | None = None,
+    cache: bool | str | Path = False,
 ) -> ScanResult:
     """Scan ``paths``. ``exclude``/``only`` take a ``SourceFile`` (see ``Engine.run``);
-    ``suppress`` is a ``qc.suppress.Suppressions`` (drops allowed findings before scoring)."""
+    ``suppress`` is a ``qc.suppress.Suppressions`` (drops allowed findings before scoring).
+
+    Records: ``text_field`` (dotted for nested objects) and ``id_field`` of JSONL/JSON/Parquet
+    records. ``engine``: "local" (``jobs`` processes) or "ray" (``address``: "auto",
+    "ray://host:10001", or None for a local Ray). ``cache``: True for ``.qc-cache/`` (or
+    ``$QC_CACHE_DIR``), a folder, or False. ``keep_reports=False`` streams: reports are not kept
+    and ``rows`` is a ``SpooledRows`` on disk, so memory stays flat however many records."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [os.fspath(paths)]
     ruleset = load_rules(rules, extra_rules).select(select, ignore)
     if params or expected_script:
         ruleset = ruleset.with_params(params, expected_script=expected_script)
-    engine = Engine(ruleset, jobs=jobs, suppress=suppress)
+    if engine not in ("local", "ray"):
+        raise ConfigError(f"--engine: {engine!r} is not one of local, ray")
+    store = None
+    if cache:
+        from .cache import Cache
+
+        store = Cache(os.environ.get("QC_CACHE_DIR", ".qc-cache") if cache is True else cache)
+    eng = Engine(ruleset, jobs=jobs, suppress=suppress, read_options=ReadOptions(text_field or "text", id_field or None),
+                 cache=store, executor=engine, address=address)
     out_path = Path(out) if out is not None else None
+    writer = ReportWriter(out_path) if out_path is not None else None
     reports: list[dict[str, Any]] = []
-    rows: list[dict[str, Any]] = []
-    for rep in engine.run([os.fspath(p) for p in paths], profile_paths=profile_paths, exclude=exclude, only=only):
-        rel = write_report(out_path, rep) if out_path is not None else None
-        rows.append(summary_row(rep, rel or ""))
-        if keep_reports:
-            reports.append(rep)
-        if on_report:
-            on_report(rep)
+    rows: list[dict[str, Any]] | SpooledRows = [] if keep_reports else SpooledRows()
+    tot, rollup = Totals(), SourceRollup()
+    try:
+        for unit, unit_reports in eng.run_units([os.fspath(p) for p in paths], profile_paths=profile_paths,
+                                                exclude=exclude, only=only):
+            where = writer.write(unit, unit_reports) if writer is not None else [("", None)] * len(unit_reports)
+            for rep, (rel, line) in zip(unit_reports, where):
+                row = summary_row(rep, rel)
+                if line is not None:
+                    row["report_line"] = line
+                rows.append(row)
+                tot.add(row)
+                rollup.add(row)
+                if keep_reports:
+                    reports.append(rep)
+                if on_report:
+                    on_report(rep)
+    except BaseException:
+        if writer is not None:
+            writer.abort()
+        raise
+    if writer is not None:
+        writer.close()
     scan_settings = {
         "qc_version": __version__,
         "ruleset_digest": ruleset.digest,
         "rules": [r.id for r in ruleset.rules],
         "paths": [os.fspath(p) for p in paths],
-        "profile_digest": engine.profile.digest() if engine.profile else None,
+        "profile_digest": eng.profile_digest,
         **(settings or {}),
     }
+    totals_, sources = tot.result(), rollup.result()
     if out_path is not None:
-        summary = write_summary(out_path, rows, scan_settings)
-    else:
-        from .report.files import totals
-
-        summary = {"schema": "qc.summary/1", "settings": scan_settings, "files": rows, "totals": totals(rows)}
-    return ScanResult(reports, rows, summary, engine.stats, ruleset, out_path, engine.profile)
+        write_summary_streaming(out_path, rows, scan_settings, totals_, sources)
+    summary = {"schema": "qc.summary/1", "settings": scan_settings, "files": rows, "totals": totals_}
+    if sources:
+        summary["sources"] = sources
+    return ScanResult(reports, rows, summary, eng.stats, ruleset, out_path, eng.profile)

@@ -47,10 +47,17 @@ def safe_rel(rel: str) -> str:
 
 
 def report_relpath(doc_id: str, ext: str = ".json") -> str:
-    """Where a document's report lives under ``<out>/files/``. Record ids (``a.jsonl#L3``)
-    become ``a.jsonl/L3``."""
+    """Where a document's own page/report lives under ``<out>/files/``: ``<rel>.json`` for a
+    whole-file document; a record id (``a.jsonl#L3``) maps to ``a.jsonl/L3<ext>`` (the HTML
+    pages use this). The JSON reports of records are not one file each: see ``records_relpath``."""
     rel = doc_id.replace("#", "/")
     return "files/" + safe_rel(rel) + ext
+
+
+def records_relpath(source_rel: str) -> str:
+    """The JSON Lines file holding the reports of every record of one record file
+    (``data/a.jsonl`` → ``files/data/a.jsonl.jsonl``), one compact line per record, in order."""
+    return "files/" + safe_rel(source_rel) + ".jsonl"
 
 
 def confined(out: Path, rel: str) -> Path:
@@ -100,28 +107,45 @@ def summary_row(report: dict[str, Any], rel: str) -> dict[str, Any]:
     return row
 
 
-def totals(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    rows = list(rows)
-    verdicts = {"pass": 0, "warn": 0, "fail": 0}
-    statuses: dict[str, int] = {}
-    by_rule: dict[str, int] = {}
-    chars = 0
-    for r in rows:
-        verdicts[r["verdict"]] += 1
-        statuses[r["status"]] = statuses.get(r["status"], 0) + 1
-        chars += r["chars"]
+class Totals:
+    """The summary's ``totals``, accumulated one row at a time (rows may be millions)."""
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.verdicts = {"pass": 0, "warn": 0, "fail": 0}
+        self.statuses: dict[str, int] = {}
+        self.by_rule: dict[str, int] = {}
+        self.chars = 0
+        self.findings = 0
+        self.score_sum = 0.0
+
+    def add(self, r: dict[str, Any]) -> None:
+        self.n += 1
+        self.verdicts[r["verdict"]] += 1
+        self.statuses[r["status"]] = self.statuses.get(r["status"], 0) + 1
+        self.chars += r["chars"]
+        self.findings += r["findings"]
+        self.score_sum += r["score"]
         for k, v in r["by_rule"].items():
-            by_rule[k] = by_rule.get(k, 0) + v
-    mean = round(sum(r["score"] for r in rows) / len(rows), 2) if rows else None
-    return {
-        "documents": len(rows),
-        "verdicts": verdicts,
-        "statuses": dict(sorted(statuses.items())),
-        "findings": sum(r["findings"] for r in rows),
-        "by_rule": dict(sorted(by_rule.items())),
-        "chars": chars,
-        "mean_score": mean,
-    }
+            self.by_rule[k] = self.by_rule.get(k, 0) + v
+
+    def result(self) -> dict[str, Any]:
+        return {
+            "documents": self.n,
+            "verdicts": dict(self.verdicts),
+            "statuses": dict(sorted(self.statuses.items())),
+            "findings": self.findings,
+            "by_rule": dict(sorted(self.by_rule.items())),
+            "chars": self.chars,
+            "mean_score": round(self.score_sum / self.n, 2) if self.n else None,
+        }
+
+
+def totals(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    t = Totals()
+    for r in rows:
+        t.add(r)
+    return t.result()
 
 
 def write_summary(out: Path, rows: list[dict[str, Any]], settings: dict[str, Any]) -> dict[str, Any]:
@@ -149,3 +173,196 @@ def summary_frame(rows: list[dict[str, Any]]):
         recs.append(rec)
     metric_cols = [f"{f}_ratio" for f in FAMILY_KEYS]
     return pd.DataFrame.from_records(recs, columns=cols + metric_cols + ["findings", "infos", "warnings", "errors", "error"])
+
+
+# --- streaming: record reports as JSON Lines, rows spooled to disk, summary written in pieces ----
+
+
+def dumps_line(obj: Any) -> str:
+    """One report as one compact JSON line (sorted keys, so the bytes are stable)."""
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
+
+
+class ReportWriter:
+    """Writes reports as work units arrive (in scan order).
+
+    A whole-file document → ``files/<rel>.json`` (``write_report``). The records of a record file
+    (JSONL/JSON/Parquet) → one ``files/<rel>.jsonl`` with one compact report per line, in record
+    order: a file of a million records is one report file, not a million. The JSONL is written
+    to a temp file beside it and renamed when the source's last unit is in, so it is atomic too.
+    """
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self._rel: str | None = None
+        self._tmp: str | None = None
+        self._fh = None
+        self._line = 0
+
+    def _open(self, rel: str) -> None:
+        self.close()
+        target = confined(self.out, rel)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, self._tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+        self._fh = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
+        self._rel, self._line = rel, 0
+
+    def write(self, unit: Any, reports: list[dict[str, Any]]) -> list[tuple[str, int | None]]:
+        """Write one unit's reports; return (report path, 1-based line or None) for each."""
+        where: list[tuple[str, int | None]] = []
+        for rep in reports:
+            if rep.get("record") is None or unit is None:
+                where.append((write_report(self.out, rep), None))
+                continue
+            rel = records_relpath(unit.src.rel)
+            if rel != self._rel:
+                self._open(rel)
+            self._fh.write(dumps_line(rep))
+            self._line += 1
+            where.append((rel, self._line))
+        if unit is not None and unit.part == unit.parts - 1 and self._rel == records_relpath(unit.src.rel):
+            self.close()
+        return where
+
+    def close(self) -> None:
+        if self._fh is None:
+            return
+        self._fh.close()
+        os.replace(self._tmp, confined(self.out, self._rel))
+        self._fh, self._rel, self._tmp = None, None, None
+
+    def abort(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            try:
+                os.unlink(self._tmp)
+            except OSError:
+                pass
+            self._fh, self._rel, self._tmp = None, None, None
+
+
+class SpooledRows:
+    """Summary rows kept on disk (JSON Lines in a temp file), so a scan of millions of records
+    stays flat in memory. Iterable any number of times; ``len()`` works; ``list()`` loads all."""
+
+    def __init__(self) -> None:
+        import weakref
+
+        fd, self.path = tempfile.mkstemp(prefix="qc-rows-", suffix=".jsonl")
+        self._fh = os.fdopen(fd, "w", encoding="utf-8")
+        self._n = 0
+        self._finalizer = weakref.finalize(self, SpooledRows._cleanup, self._fh, self.path)
+
+    @staticmethod
+    def _cleanup(fh, path: str) -> None:
+        try:
+            fh.close()
+        finally:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+
+    def append(self, row: dict[str, Any]) -> None:
+        self._fh.write(dumps_line(row))
+        self._n += 1
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __iter__(self):
+        self._fh.flush()
+        with open(self.path, encoding="utf-8") as f:
+            for line in f:
+                yield json.loads(line)
+
+    def __getitem__(self, i: int) -> dict[str, Any]:
+        if i < 0:
+            i += self._n
+        for k, row in enumerate(self):
+            if k == i:
+                return row
+        raise IndexError(i)
+
+    def __bool__(self) -> bool:
+        return self._n > 0
+
+
+class SourceRollup:
+    """Per record file: how its records did (the summary's ``sources``)."""
+
+    def __init__(self) -> None:
+        self.by_source: dict[str, dict[str, Any]] = {}
+
+    def add(self, row: dict[str, Any]) -> None:
+        if row.get("record") is None:
+            return
+        src = row["id"].rsplit("#", 1)[0]
+        acc = self.by_source.get(src)
+        if acc is None:
+            acc = self.by_source[src] = {"source": src, "path": row["path"], "report": row.get("report", ""),
+                                         "_t": Totals(), "worst_score": None, "worst": None}
+        acc["_t"].add(row)
+        if acc["worst_score"] is None or row["score"] < acc["worst_score"]:
+            acc["worst_score"], acc["worst"] = row["score"], row["id"]
+
+    def result(self) -> list[dict[str, Any]]:
+        out = []
+        for acc in self.by_source.values():
+            t = acc["_t"].result()
+            v = t["verdicts"]
+            worst_verdict = "fail" if v["fail"] else "warn" if v["warn"] else "pass"
+            out.append({"source": acc["source"], "path": acc["path"], "report": acc["report"],
+                        "verdict": worst_verdict, "worst_record": acc["worst"], "min_score": acc["worst_score"], **t})
+        return out
+
+
+def _indented(text: str, pad: str) -> str:
+    return "\n".join(pad + line for line in text.split("\n"))
+
+
+def write_summary_streaming(out: Path, rows: Iterable[dict[str, Any]], settings: dict[str, Any],
+                            totals_: dict[str, Any], sources: list[dict[str, Any]]) -> None:
+    """``summary.json`` and ``summary.csv`` written row by row: the same bytes ``dumps`` would
+    give for the whole summary, without holding it in memory."""
+    out.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=out)
+    fd2, tmp2 = tempfile.mkstemp(prefix=".tmp-", dir=out)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f, \
+                os.fdopen(fd2, "w", encoding="utf-8", newline="\n") as fcsv:
+            f.write('{\n "files": [')
+            first = True
+            chunk: list[dict[str, Any]] = []
+
+            def flush_csv(header: bool) -> None:
+                fcsv.write(summary_frame(chunk).to_csv(index=False, header=header, lineterminator="\n"))
+
+            wrote_header = False
+            for row in rows:
+                f.write(("\n" if first else ",\n") + _indented(json.dumps(row, ensure_ascii=False, sort_keys=True, indent=1), "  "))
+                first = False
+                chunk.append(row)
+                if len(chunk) >= 5000:
+                    flush_csv(not wrote_header)
+                    wrote_header = True
+                    chunk = []
+            if chunk or not wrote_header:
+                flush_csv(not wrote_header)
+            f.write("]" if first else "\n ]")
+            rest = {"schema": "qc.summary/1", "settings": settings, "totals": totals_}
+            if sources:
+                rest["sources"] = sources
+            for k in sorted(rest):
+                body = json.dumps(rest[k], ensure_ascii=False, sort_keys=True, indent=1)
+                f.write(",\n " + json.dumps(k) + ": " + _indented(body, " ")[1:])
+            f.write("\n}\n")
+        os.replace(tmp, out / "summary.json")
+        os.replace(tmp2, out / "summary.csv")
+    except BaseException:
+        for t in (tmp, tmp2):
+            try:
+                os.unlink(t)
+            except OSError:
+                pass
+        raise
