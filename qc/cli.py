@@ -57,6 +57,11 @@ def scan(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only the one-line total."),
     expected_script: Optional[str] = typer.Option(None, "--expected-script", help="Hans or Hant: the script every document should be in [default: the corpus majority]."),
     no_html: bool = typer.Option(False, "--no-html", help="Skip the HTML report (index.html, files/*.html, rules/*.html)."),
+    text_field: Optional[str] = typer.Option(None, "--text-field", help="Field holding the text in JSONL/JSON/Parquet records (dotted for nested) [default: text]."),
+    id_field: Optional[str] = typer.Option(None, "--id-field", help="Record field copied into each record report's metadata.record_id."),
+    engine: Optional[str] = typer.Option(None, "--engine", help="local (worker processes) or ray [default: local]."),
+    address: Optional[str] = typer.Option(None, "--address", help="Ray cluster for --engine ray: auto or ray://host:10001 [default: start a local Ray]."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the incremental cache (.qc-cache/)."),
 ) -> None:
     """Scan PATHS, write per-file reports and a summary, and gate on the verdicts."""
     from .api import scan as run_scan
@@ -89,6 +94,11 @@ def scan(
         settings={"fail_on": fail_on, "config": str(cfg_path) if cfg_path else None},
         params=cfg.get("params"),
         expected_script=_opt(expected_script, cfg, "expected_script", None),
+        text_field=_opt(text_field, cfg, "text_field", "text"),
+        id_field=_opt(id_field, cfg, "id_field", None),
+        engine=_opt(engine, cfg, "engine", "local"),
+        address=_opt(address, cfg, "address", None),
+        cache=False if (no_cache or cfg.get("cache") is False) else Path(os.environ.get("QC_CACHE_DIR") or cfg.get("cache_dir") or ".qc-cache"),
     )
     progress.close()
     gate = evaluate(result.rows, fail_on)
@@ -178,7 +188,9 @@ def _print_table(rows: list[dict[str, Any]], limit: int = 50) -> None:
     table.add_column("score", justify="right")
     table.add_column("verdict")
     table.add_column("top findings per family")
-    shown = sorted(rows, key=lambda r: (r["score"], r["id"]))[:limit]
+    import heapq
+
+    shown = heapq.nsmallest(limit, rows, key=lambda r: (r["score"], r["id"]))  # rows may be millions, on disk
     for r in shown:
         fams = []
         for fam, n in r["by_family"].items():
