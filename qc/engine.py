@@ -406,6 +406,15 @@ class Engine:
                   only: Callable[[SourceFile], bool] | None = None) -> Iterator[tuple[Unit | None, list[dict[str, Any]]]]:
         """(unit, its reports) for every work unit under ``paths``, in walk order; unit is None
         for paths that could not be walked. See ``run`` for the arguments."""
+        try:
+            yield from self._run_units(paths, profile_paths, exclude, only)
+        finally:
+            if self.executor == "ray":
+                from .ray_engine import shutdown
+
+                shutdown()
+
+    def _run_units(self, paths, profile_paths, exclude, only):
         t0 = time.perf_counter()
         files, bad = walk(paths)
         if exclude is not None:
