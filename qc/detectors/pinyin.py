@@ -45,7 +45,9 @@ from . import detector
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _LAT = "A-Za-z" + pt.TONE_MARKED + "üÜ"
 _HAS_LATIN = re.compile(f"[{_LAT}]")
-_TOKEN = re.compile(rf"[{_LAT}](?:[{_LAT}0-9]|['’](?=[{_LAT}]))*")
+# a Latin word: letters, apostrophes between letters, single tone digits 0-5 (not part of a number)
+_TOKEN = re.compile(rf"[{_LAT}](?:[{_LAT}]|['’](?=[{_LAT}])|[0-5](?![0-9]))*")
+_LETTER_RUN = re.compile(rf"[{_LAT}'’]+")
 # what may stand between two words of one pinyin block: spaces and punctuation, no digits or Han
 _GAP_OK = re.compile(r"[ \t\u3000\r\n,.;:!?\"'()\[\]—–\-、，。；：！？“”‘’（）《》〈〉…·]*")
 # URLs and e-mail addresses: their words are never pinyin
@@ -70,6 +72,8 @@ class Word(NamedTuple):
     syllables: int
     weight: float
     toned: bool
+    letters: int = 0
+    logprob: float = 0.0
 
 
 class Block(NamedTuple):
@@ -99,27 +103,47 @@ class Stretch(NamedTuple):
 
 # ---------------------------------------------------------------- segmentation
 
-def _segment(word: str, table: frozenset[str]) -> int:
-    """Fewest syllables in a full segmentation of lowercase ``word`` (apostrophes split), 0 if none."""
-    total = 0
+_UNSEEN_LOGPROB = -7.0
+
+
+def _segment(word: str, table: frozenset[str], logprob: dict[str, float]) -> tuple[int, float]:
+    """The most probable full segmentation of lowercase ``word`` into syllables (apostrophes split):
+    (number of syllables, summed log10 frequency); (0, 0.0) if it does not segment."""
+    total_n = 0
+    total_lp = 0.0
     for piece in re.split(r"['’]", word):
-        if not piece:
-            return 0
-        n = pt.segment_count(piece, table)
+        n = len(piece)
         if not n:
-            return 0
-        total += n
-    return total
+            return 0, 0.0
+        best: list[tuple[float, int] | None] = [(0.0, 0)] + [None] * n
+        for i in range(1, n + 1):
+            for k in range(1, min(6, i) + 1):
+                prev = best[i - k]
+                if prev is None:
+                    continue
+                syl = piece[i - k:i]
+                if syl in table:
+                    cand = (prev[0] + logprob.get(syl, _UNSEEN_LOGPROB), prev[1] + 1)
+                    if best[i] is None or cand[0] > best[i][0]:
+                        best[i] = cand
+        if best[n] is None:
+            return 0, 0.0
+        total_lp += best[n][0]
+        total_n += best[n][1]
+    return total_n, total_lp
+
+
+_OTHER = ("other", 0, 0.0, False, 0.0)
 
 
 @lru_cache(maxsize=65536)
-def _classify(token: str, lexdirs: str) -> tuple[str, int, float, bool]:
-    """(kind, syllables, weight, toned) of one Latin word, out of context."""
+def _classify(token: str, lexdirs: str) -> tuple[str, int, float, bool, float]:
+    """(kind, syllables, weight, toned, summed syllable log-frequency) of one Latin word."""
     params = {"_lexicons": lexdirs}
     base, n_marks = pt.strip_tones(token)
     letters = re.sub(r"[0-9'’]", "", base)
     if not letters:
-        return "other", 0, 0.0, False
+        return _OTHER
     if letters.islower():
         case = "lower"
     elif letters.isupper():
@@ -127,31 +151,34 @@ def _classify(token: str, lexdirs: str) -> tuple[str, int, float, bool]:
     elif letters[0].isupper() and letters[1:].islower():
         case = "title"
     else:
-        return "other", 0, 0.0, False  # camelCase, base64
+        return _OTHER  # camelCase, base64
     low = base.lower()
     table = pt.segmenting_syllables(params)
+    logprob = pt.syllable_logprob(params)
     has_digits = any(c.isdigit() for c in low)
     if has_digits:  # tone numbers: every digit 0-5 closes a syllable group
         parts = _SYL_PART.findall(low)
         if "".join(a + b for a, b in parts) != low or not parts[0][1]:
-            return "other", 0, 0.0, False
+            return _OTHER
         n = 0
+        lp = 0.0
         for letters_part, digit in parts:
-            k = _segment(letters_part, table)
+            k, klp = _segment(letters_part, table, logprob)
             if not k:
-                return "other", 0, 0.0, False
+                return _OTHER
             n += k
+            lp += klp
         if n > 2 * sum(1 for _, d in parts if d):  # tone digits must be on most syllables
-            return "other", 0, 0.0, False
+            return _OTHER
     else:
-        n = _segment(low, table)
+        n, lp = _segment(low, table, logprob)
         if not n:
-            return "other", 0, 0.0, False
+            return _OTHER
     toned = n_marks > 0 or has_digits
     if n_marks > n:  # more tone marks than syllables: not pinyin (e.g. Vietnamese, French)
-        return "other", 0, 0.0, False
+        return _OTHER
     if not toned and low in pt.english_words(params):
-        return "en", n, 0.0, False
+        return "en", n, 0.0, False, lp
     if toned:
         weight = float(n)
     elif case == "lower":
@@ -160,7 +187,7 @@ def _classify(token: str, lexdirs: str) -> tuple[str, int, float, bool]:
         weight = 0.5 * n
     else:  # Capitalised: a syllable in "Nao Geng" style, or a name (Wuzhen, Huawei, Xi'an)
         weight = 0.5 if n == 1 else 0.0
-    return "py", n, weight, toned
+    return "py", n, weight, toned, lp
 
 
 def _masked_spans(text: str) -> list[tuple[int, int]]:
@@ -174,31 +201,45 @@ def _words(text: str, lexdirs: str) -> list[Word]:
     mi = 0
     out = []
     n = len(text)
+    other = lambda s, e: Word(s, e, "other", 0, 0.0, False)  # noqa: E731
     for m in _TOKEN.finditer(text):
         s, e = m.span()
         while mi < len(masked) and masked[mi][1] <= s:
             mi += 1
         if mi < len(masked) and masked[mi][0] < e:
-            out.append(Word(s, e, "other", 0, 0.0, False))
+            out.append(other(s, e))
             continue
         before = text[s - 1] if s else " "
         after = text[e] if e < n else " "
-        if before.isdigit() or after.isdigit() or before == "_" or after == "_":
-            out.append(Word(s, e, "other", 0, 0.0, False))  # 5G, A4, x86, snake_case
+        if before == "_" or after == "_" or (before.isdigit() or after.isdigit()) and not (
+                e - s >= 4 and m.group().islower() and m.group().isalpha()):
+            out.append(other(s, e))  # 5G, A4, x86, mp3, snake_case (but "2012niande" is a word)
             continue
         glued = (before in _GLUE and s >= 2 and text[s - 2].isalnum()) or \
                 (after in _GLUE and e + 1 < n and (text[e + 1].isalnum() or text[e + 1] in _GLUE)) or \
                 (after == "(" and e + 1 < n and text[e + 1] == ")")
         if glued and not (before == "-" or after == "-") or after in "@" or before in "@/\\":
-            out.append(Word(s, e, "other", 0, 0.0, False))
+            out.append(other(s, e))
             continue
-        kind, syl, weight, toned = _classify(m.group(), lexdirs)
-        out.append(Word(s, e, kind, syl, weight, toned))
+        tok = m.group()
+        kind, syl, weight, toned, lp = _classify(tok, lexdirs)
+        if kind == "other" and any(c.isdigit() for c in tok):
+            # not tone numbers: numerals inside run-together text (zhaohu3suiyixia): split there
+            for piece in _LETTER_RUN.finditer(tok):
+                ptok = piece.group()
+                ps, pe = s + piece.start(), s + piece.end()
+                if len(ptok) >= 4 and ptok.islower() and ptok.isalpha():
+                    pk = _classify(ptok, lexdirs)
+                    out.append(Word(ps, pe, pk[0], pk[1], pk[2], pk[3], len(ptok), pk[4]))
+                else:
+                    out.append(other(ps, pe))
+            continue
+        out.append(Word(s, e, kind, syl, weight, toned, sum(1 for c in tok if c.isalpha()), lp))
     return out
 
 
 def _blocks(text: str, lexdirs: str, min_syllables: float, max_english_share: float,
-            max_gap: int) -> list[Block]:
+            max_gap: int, min_letters_per_syllable: float, min_mean_logprob: float) -> list[Block]:
     words = _words(text, lexdirs)
     out: list[Block] = []
     run: list[Word] = []
@@ -212,6 +253,14 @@ def _blocks(text: str, lexdirs: str, min_syllables: float, max_english_share: fl
             py = [w for w in run if w.kind == "py"]
             toned = sum(1 for w in py if w.toned)
             syl = sum(w.syllables for w in run)
+            if toned * 2 < len(py):
+                # toneless: letter statistics must look like Chinese, not English that segments
+                # (deserialize = de-se-ri-a-li-ze: short, rare syllables)
+                psyl = sum(w.syllables for w in py)
+                if (sum(w.letters for w in py) < min_letters_per_syllable * psyl
+                        or sum(w.logprob for w in py) < min_mean_logprob * psyl):
+                    run.clear()
+                    return
             if toned * 2 >= len(py):
                 style = "toned"
             elif syl / len(run) >= 2.5 or max(w.syllables for w in run) >= min_syllables:
@@ -322,7 +371,11 @@ def _annotations(text: str, lexdirs: str) -> list[Annotation]:
     return out
 
 
-def _stretches(text: str, annots: list[Annotation], max_gap: int) -> list[Stretch]:
+def _stretches(text: str, annots: list[Annotation], max_gap: int, min_stretch_glosses: int,
+               min_doc_glosses: int) -> list[Stretch]:
+    """Annotations merged per line (at most ``max_gap`` characters apart). A stretch is kept when it
+    has ``min_stretch_glosses`` glosses that are readings of their characters, or when the whole
+    document has ``min_doc_glosses`` such glosses (one explained word, 滟滪(yàn yù), is writing)."""
     out: list[Stretch] = []
     group: list[Annotation] = []
 
@@ -344,7 +397,9 @@ def _stretches(text: str, annots: list[Annotation], max_gap: int) -> list[Stretc
                 close()
         group.append(a)
     close()
-    return out
+    if sum(st.strong for st in out) >= min_doc_glosses:
+        return out
+    return [st for st in out if st.strong >= min_stretch_glosses]
 
 
 def _remove_parts(text: str, start: int, end: int, parts) -> str:
@@ -359,8 +414,9 @@ def _remove_parts(text: str, start: int, end: int, parts) -> str:
 
 # ---------------------------------------------------------------- analysis shared by the rules
 
-_BLOCK_DEFAULTS = {"min_syllables": 6, "max_english_share": 0.5, "max_gap": 8}
-_ANNOT_DEFAULTS = {"stretch_gap": 80}
+_BLOCK_DEFAULTS = {"min_syllables": 6, "max_english_share": 0.5, "max_gap": 8,
+                   "min_letters_per_syllable": 2.2, "min_mean_logprob": -2.85}
+_ANNOT_DEFAULTS = {"stretch_gap": 80, "min_stretch_glosses": 2, "min_doc_glosses": 3}
 _SEVERITY_DEFAULTS = {"warning_share": 0.01, "error_share": 0.1}
 
 
@@ -371,13 +427,13 @@ class Analysis(NamedTuple):
 
 
 @lru_cache(maxsize=4)
-def _analyse(text: str, lexdirs: str, block_key: tuple, annot_gap: int) -> Analysis:
+def _analyse(text: str, lexdirs: str, block_key: tuple, annot_key: tuple) -> Analysis:
     blocks: list[Block] = []
     stretches: list[Stretch] = []
     if _HAS_LATIN.search(text):
         blocks = _blocks(text, lexdirs, *block_key)
         if "(" in text or "（" in text:
-            stretches = _stretches(text, _annotations(text, lexdirs), annot_gap)
+            stretches = _stretches(text, _annotations(text, lexdirs), *annot_key)
     covered = sum(b.end - b.start for b in blocks) + sum(e - s for st in stretches for s, e in st.parts)
     nonspace = len(text) - sum(text.count(c) for c in " \t\r\n\u3000")
     return Analysis(blocks, stretches, covered / nonspace if nonspace else 0.0)
@@ -386,7 +442,8 @@ def _analyse(text: str, lexdirs: str, block_key: tuple, annot_gap: int) -> Analy
 def _analysis_for(text: str, params: dict) -> Analysis:
     lexdirs = str(params.get("_lexicons", ""))
     block_key = tuple(params.get(k, v) for k, v in _BLOCK_DEFAULTS.items())
-    return _analyse(text, lexdirs, block_key, int(params.get("stretch_gap", _ANNOT_DEFAULTS["stretch_gap"])))
+    annot_key = tuple(params.get(k, v) for k, v in _ANNOT_DEFAULTS.items())
+    return _analyse(text, lexdirs, block_key, annot_key)
 
 
 def _severity(share: float, params: dict) -> str:
@@ -486,6 +543,8 @@ pinyin_annotations.param_defaults = {**_ANNOT_DEFAULTS, **_SEVERITY_DEFAULTS}
 def _validate_annot(params):
     if params["stretch_gap"] < 0:
         raise ValueError("stretch_gap must be >= 0")
+    if params["min_stretch_glosses"] < 1 or params["min_doc_glosses"] < 1:
+        raise ValueError("min_stretch_glosses and min_doc_glosses must be >= 1")
 
 
 pinyin_annotations.validate_params = _validate_annot
