@@ -1,0 +1,397 @@
+"""Format damage (family ``format``): text that went through the wrong tools or was cut, copied
+or flattened on its way into the corpus.
+
+Catches:
+- ``presegmented`` (FM01): a word segmenter's output — spaces between Han words throughout. One
+  finding per document with the share of Han–Han boundaries that are spaces; parts = such lines.
+- ``stripped_punctuation`` (FM02): long Chinese lines with (almost) no clause punctuation.
+- ``stripped_digits`` (FM03): measure words and date patterns whose numbers are gone: ``约名``,
+  ``月日``, ``第届``, ``增长%``, a bare ``个`` token after a non-numeral in segmented text (``全球 个 国家``).
+- ``truncation`` (FM04): the last content line stops mid-sentence (no closing punctuation).
+- ``duplicate_lines`` (FM05): a line or block repeated inside a document (title twice, a block twice).
+- ``near_duplicates`` (FM06): documents that are exact or MinHash near-duplicates of another document
+  of the corpus (profile ``doc_minhash``), pointing to the other one.
+- ``long_lines`` (FM07) and ``short_document`` (FM08): thresholds in the rule params.
+How: counts and compiled regexes over the text, one pass each; MinHash signatures of 5-character
+shingles are computed with numpy in the profile pass and bucketed by LSH bands, so the corpus-wide
+comparison stays near-linear.
+Known false positives: poetry or lyrics written with spaces instead of punctuation (FM01/FM02);
+an intentionally unfinished quotation at the very end (FM04); form labels like ``出生年月日`` are
+guarded but other blank-form templates can look like stripped digits (FM03); deliberate refrains
+(FM05).
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from ..model import Hit
+from ..profile import contributor
+from . import detector
+from .boilerplate import CLASSIFIER_DEFAULTS, cached_lines
+
+HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_HAN_RE = re.compile(f"[{HAN}]")
+_HH = re.compile(f"[{HAN}](?=[{HAN}])")
+_H_SPACE_H = re.compile(f"(?<=[{HAN}])[ \u3000]+(?=[{HAN}])")
+# clause/sentence punctuation incl. half-width forms and quotes (what a stripper removes)
+_PUNCT = re.compile(r"[，。！？；：、,!?;:“”‘’\"《》（）()…—]|\.(?!\d)")
+_SENT_END = re.compile(r"[。！？!?…；;]")
+_CLOSERS = set("。！？!?…；;”’\"'」』）)】》〉~～.—")
+_TRAILING_READING = re.compile(r"\([a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùüǖǘǚǜńňǹ]{1,8}[1-5]?\)$")
+
+NUMERAL_CHARS = set("0123456789０１２３４５６７８９一二三四五六七八九十百千万亿两〇零几半数廿卅")
+# words that may stand where a numeral stands before a measure word
+NUMERAL_LIKE = {"几", "多", "每", "这", "那", "哪", "某", "各", "半", "两", "整", "好", "数", "上", "下", "前", "后",
+                "头", "第", "首", "末", "本", "该", "此", "全", "一些", "这些", "那些", "哪些", "若干", "许多", "很多", "好几",
+                "成", "逐", "单", "双", "满", "同", "另", "其", "任", "那么", "这么", "多少"}
+
+# unsegmented stripped-number patterns (each group is one kind of gap)
+_STRIPPED_PATTERNS = [
+    # 第届 第次 … : an ordinal whose number is gone (次第/门第/及第… are words)
+    re.compile(r"(?<![次门府宅落及科甲品等])第\s?(?:届|次|名|条|期|章|节|批|轮|季|集|页|版|号)"),
+    # 月日 : a date whose numbers are gone (年月日 is a form label; 本月日均 a word)
+    re.compile(r"(?<![\d０-９一二三四五六七八九十〇零两廿卅年岁])\s?月\s?日(?![均常益趋渐夜复久])"),
+    # 约名 约万 : an approximate count whose number is gone (签约/预约/节约… are words)
+    re.compile(r"(?<![签预契合节制特邀公条大隐履违解践赴相婉租盟誓])约\s?(?:名|位|项|万|亿)(?![元])"),
+    # 余名 余位 : "N余名" with N gone (其余/多余/业余… are words)
+    re.compile(r"(?<![\d０-９一二三四五六七八九十百千万两其多剩残业课空富盈宽有])余\s?(?:名|位|家|项|篇|场|所|件|种|万|亿)"),
+    # 增长% : a percent sign with no number
+    re.compile(rf"(?<=[{HAN}])\s?[%％]"),
+]
+MEASURE_TOKENS = {"个", "名", "位", "家", "项", "场", "份", "届", "次", "支", "件", "种", "台", "部", "条", "所", "座",
+                  "万", "亿", "余", "人次", "万元", "亿元", "万人", "余名", "余位", "余家", "余人", "余万", "约名", "场分"}
+
+
+def _han_stats(text: str) -> tuple[int, int]:
+    return len(_HH.findall(text)), len(_H_SPACE_H.findall(text))
+
+
+@detector("presegmented")
+def presegmented(doc, profile, params):
+    text = doc.text
+    if " " not in text and "\u3000" not in text:
+        return
+    hh, sp = _han_stats(text)
+    if sp < int(params["min_boundaries"]) or sp / (hh + sp) < float(params["min_share"]):
+        return
+    parts = []
+    for s, e, line in doc.lines():
+        lhh, lsp = _han_stats(line)
+        if lsp >= 2 and lsp / (lhh + lsp) >= float(params["min_share"]):
+            parts.append((s, e))
+    if not parts:
+        return
+    share = sp / (hh + sp)
+    yield Hit(parts[0][0], parts[-1][1],
+              f"pre-segmented text: {share:.0%} of Han–Han boundaries are spaces ({sp} of {hh + sp}); "
+              f"this is a word segmenter's output — join the words back",
+              parts=parts, evidence={"space_boundaries": sp, "han_boundaries": hh + sp, "share": round(share, 3)})
+
+
+presegmented.param_defaults = {"min_share": 0.2, "min_boundaries": 20}
+
+
+@detector("stripped_punctuation")
+def stripped_punctuation(doc, profile, params):
+    min_line_han = int(params["min_line_han"])
+    han_total = punct_total = 0
+    bare = []
+    for s, e, line in doc.lines():
+        han = len(_HAN_RE.findall(line))
+        if han < min_line_han:
+            continue
+        np_ = len(_PUNCT.findall(line))
+        han_total += han
+        punct_total += np_
+        if np_ == 0:
+            bare.append((s, e))
+    if han_total < int(params["min_han"]) or not bare:
+        return
+    rate = punct_total / han_total
+    if rate > float(params["max_rate"]):
+        return
+    yield Hit(bare[0][0], bare[-1][1],
+              f"punctuation stripped: {punct_total} punctuation marks in {han_total} Han characters of long lines "
+              f"(prose has about one per 10); {len(bare)} long line{'s' if len(bare) > 1 else ''} without any",
+              parts=bare, evidence={"han": han_total, "punctuation": punct_total, "rate": round(rate, 4)})
+
+
+stripped_punctuation.param_defaults = {"min_line_han": 20, "min_han": 200, "max_rate": 0.02}
+
+
+def _numeral_like(tok: str) -> bool:
+    return tok in NUMERAL_LIKE or tok[-1] in NUMERAL_CHARS or any(c.isdigit() for c in tok)
+
+
+@detector("stripped_digits")
+def stripped_digits(doc, profile, params):
+    text = doc.text
+    found: list[tuple[int, int]] = []
+    for pat in _STRIPPED_PATTERNS:
+        for m in pat.finditer(text):
+            a, b = m.span()
+            while a < b and text[a].isspace():
+                a += 1
+            found.append((a, b))
+    # segmented text: a measure-word token whose numeral token is missing
+    hh, sp = _han_stats(text)
+    if sp >= 10 and sp / (hh + sp or 1) >= 0.2:
+        for s, e, line in doc.lines():
+            prev = None
+            pos = 0
+            for tok in line.split(" "):
+                if tok in MEASURE_TOKENS and (prev is None or not _numeral_like(prev)):
+                    # a lone token at line start, or after a word that is no numeral
+                    found.append((s + pos, s + pos + len(tok)))
+                if tok:
+                    prev = tok
+                pos += len(tok) + 1
+    found = sorted(set(found))
+    if len(found) < int(params["min_hits"]):
+        return
+    shown = "、".join(dict.fromkeys(text[max(0, a - 2):b + 2].strip() for a, b in found[:6]))
+    yield Hit(found[0][0], found[-1][1],
+              f"numbers stripped: {len(found)} measure words or dates without their number (e.g. {shown})",
+              parts=found, evidence={"count": len(found)})
+
+
+stripped_digits.param_defaults = {"min_hits": 3}
+
+
+def _classifier_params(params):
+    return {**CLASSIFIER_DEFAULTS, "_lexicons": params.get("_lexicons", "")}
+
+
+@detector("truncation")
+def truncation(doc, profile, params):
+    lines = cached_lines(doc, profile, _classifier_params(params))
+    if not lines:
+        return
+    last = lines[-1]
+    if last.boilerplate:
+        return
+    line = doc.text[last.start:last.end].rstrip()
+    end = last.start + len(line)
+    core = _TRAILING_READING.sub("", line).rstrip()
+    if not core or core[-1] in _CLOSERS:
+        return
+    if len("".join(core.split())) < int(params["min_line_chars"]) or not _PUNCT.search(core):
+        return  # a short last line (signature, heading) or a line with no punctuation at all (FM02's business)
+    if not (_HAN_RE.match(core[-1]) or core[-1] in "，、,：:(（“‘《"):
+        return
+    m = None
+    for m in _SENT_END.finditer(line):
+        pass
+    start = last.start + (m.end() if m else 0)
+    frag = doc.text[start:end]
+    yield Hit(start, end, f"document ends mid-sentence: the last sentence stops at “…{frag[-12:]}” with no closing punctuation "
+                          f"(the text was cut off)", evidence={"last_char": core[-1]})
+
+
+truncation.param_defaults = {"min_line_chars": 20}
+
+
+@detector("duplicate_lines")
+def duplicate_lines(doc, profile, params):
+    min_chars = int(params["min_chars"])
+    seen: dict[str, int] = {}
+    block: list[tuple[int, int, int]] = []  # (start, end, first line no)
+    fm_end = doc.front_matter_span[1] if doc.front_matter_span else 0
+
+    def flush():
+        if block:
+            firsts = sorted(b[2] for b in block)
+            where = f"line {firsts[0]}" if len(firsts) == 1 else f"lines {firsts[0]}–{firsts[-1]}"
+            n = len(block)
+            yield Hit(block[0][0], block[-1][1], f"{n} line{'s' if n > 1 else ''} repeated from {where} of this document",
+                      suggestion="",
+                      parts=[(a, b) for a, b, _ in block] if n > 1 else None, evidence={"first_line": firsts[0]})
+
+    for no, (s, e, line) in enumerate(doc.lines(), 1):
+        if e <= fm_end:
+            continue
+        key = "".join(line.split()).lstrip("#>*-").lower()
+        if not key:
+            continue
+        if len(key) < min_chars or not any(ch.isalpha() for ch in key):
+            yield from flush()
+            block = []
+            continue
+        if key in seen:
+            block.append((s, e, seen[key]))
+        else:
+            seen[key] = no
+            yield from flush()
+            block = []
+    yield from flush()
+
+
+duplicate_lines.param_defaults = {"min_chars": 10}
+
+
+# --- near-duplicate documents ----------------------------------------------------------------
+
+@dataclass
+class DocDuplicates:
+    """Finalised ``doc_minhash``: doc id → [(other id, estimated Jaccard, exact)] best first."""
+
+    matches: dict[str, list[tuple[str, float, bool]]]
+
+    def get(self, doc_id: str) -> list[tuple[str, float, bool]]:
+        return self.matches.get(doc_id, [])
+
+
+_NPERM = 64
+_BANDS = 16
+_SHINGLE = 5
+_MAX_CHARS = 200_000
+
+
+def _perm_params():
+    import numpy as np
+
+    rng = np.random.default_rng(0x5EED)
+    a = rng.integers(1, 2**63 - 1, size=_NPERM, dtype=np.uint64) | np.uint64(1)
+    b = rng.integers(0, 2**63 - 1, size=_NPERM, dtype=np.uint64)
+    return a, b
+
+
+_PERMS = None
+
+
+def minhash_signature(key: str) -> bytes:
+    """64 × uint32 MinHash of the 5-character shingles of ``key``."""
+    import numpy as np
+
+    global _PERMS
+    if _PERMS is None:
+        _PERMS = _perm_params()
+    a, b = _PERMS
+    cps = np.frombuffer(key[:_MAX_CHARS].encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
+    n = len(cps) - _SHINGLE + 1
+    if n <= 0:
+        return b""
+    with np.errstate(over="ignore"):
+        h = np.zeros(n, dtype=np.uint64)
+        for j in range(_SHINGLE):
+            h = h * np.uint64(1_000_003) + cps[j:j + n]
+        h ^= h >> np.uint64(31)
+        h *= np.uint64(0x9E3779B97F4A7C15)
+        h = np.unique(h)
+        sig = np.empty(_NPERM, dtype=np.uint32)
+        for i in range(_NPERM):
+            sig[i] = ((a[i] * h + b[i]) >> np.uint64(32)).min()
+    return sig.tobytes()
+
+
+@contributor("doc_minhash")
+class DocMinHash:
+    """Exact hash and MinHash signature of each document's whitespace-free text (≥ 50 characters)."""
+
+    min_chars = 50
+    keep_jaccard = 0.5
+    max_bucket = 50
+
+    def collect(self, doc):
+        key = "".join(doc.text.split())
+        if len(key) < self.min_chars:
+            return None
+        exact = hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=12).digest()
+        return (doc.id, exact, minhash_signature(key))
+
+    def merge(self, acc, item):
+        if acc is None:
+            acc = []
+        if item is not None:
+            acc.append(item)
+        return acc
+
+    def finalize(self, acc, n_docs):
+        import numpy as np
+
+        acc = sorted(acc or [], key=lambda t: t[0])
+        matches: dict[str, dict[str, tuple[float, bool]]] = {}
+
+        def add(i, j, jac, exact):
+            for x, y in ((i, j), (j, i)):
+                cur = matches.setdefault(acc[x][0], {})
+                if acc[y][0] not in cur or cur[acc[y][0]][0] < jac:
+                    cur[acc[y][0]] = (jac, exact)
+
+        by_exact: dict[bytes, list[int]] = {}
+        for i, (_id, ex, _sig) in enumerate(acc):
+            by_exact.setdefault(ex, []).append(i)
+        for group in by_exact.values():
+            for j in group[1:self.max_bucket]:
+                add(group[0], j, 1.0, True)
+        sigs = [np.frombuffer(s, dtype=np.uint32) if s else None for _i, _e, s in acc]
+        rows = _NPERM // _BANDS
+        seen = set()
+        for band in range(_BANDS):
+            buckets: dict[bytes, list[int]] = {}
+            for i, s in enumerate(sigs):
+                if s is not None:
+                    buckets.setdefault(s[band * rows:(band + 1) * rows].tobytes(), []).append(i)
+            for members in buckets.values():
+                members = members[:self.max_bucket]
+                for x in range(len(members)):
+                    for y in range(x + 1, len(members)):
+                        i, j = members[x], members[y]
+                        if (i, j) in seen or acc[i][1] == acc[j][1]:
+                            continue
+                        seen.add((i, j))
+                        jac = float(np.mean(sigs[i] == sigs[j]))
+                        if jac >= self.keep_jaccard:
+                            add(i, j, jac, False)
+        out = {k: sorted(((o, j, e) for o, (j, e) in v.items()), key=lambda t: (-t[1], t[0])) for k, v in matches.items()}
+        return DocDuplicates(out)
+
+
+@detector("near_duplicates")
+def near_duplicates(doc, profile, params):
+    dups = profile.get("doc_minhash") if profile is not None else None
+    if dups is None:
+        return
+    found = [(o, j, e) for o, j, e in dups.get(doc.id) if e or j >= float(params["min_jaccard"])]
+    if not found:
+        return
+    other, jac, exact = found[0]
+    more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+    first = min([doc.id, *(o for o, _, _ in found)])
+    keep = "this copy is the first in scan order" if first == doc.id else f"keep {first}"
+    if exact:
+        msg = f"exact duplicate of {other}{more}: same text apart from whitespace; {keep}"
+    else:
+        msg = f"near-duplicate of {other}{more}: estimated Jaccard {jac:.2f} of 5-character shingles; {keep}"
+    yield Hit(0, 0, msg, severity="info" if first == doc.id else None,
+              evidence={"other": other, "jaccard": round(jac, 3), "exact": exact, "others": [o for o, _, _ in found[:10]]})
+
+
+near_duplicates.param_defaults = {"min_jaccard": 0.8}
+
+
+@detector("long_lines")
+def long_lines(doc, profile, params):
+    limit = int(params["max_chars"])
+    if len(doc.text) <= limit:
+        return
+    for s, e, _line in doc.lines():
+        if e - s > limit:
+            yield Hit(s, e, f"line of {e - s} characters (limit {limit}): line breaks were probably lost",
+                      evidence={"chars": e - s})
+
+
+long_lines.param_defaults = {"max_chars": 5000}
+
+
+@detector("short_document")
+def short_document(doc, profile, params):
+    n = len("".join(doc.text.split()))
+    if 0 < n < int(params["min_chars"]):
+        yield Hit(0, 0, f"very short document: {n} non-whitespace characters (minimum {params['min_chars']})",
+                  evidence={"chars": n})
+
+
+short_document.param_defaults = {"min_chars": 50}
