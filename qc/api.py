@@ -61,6 +61,7 @@ def scan(
     engine: str = "local",
     address: str | None = None,
     cache: bool | str | Path = False,
+    batch_bytes: int | None = None,
 ) -> ScanResult:
     """Scan ``paths``. ``exclude``/``only`` take a ``SourceFile`` (see ``Engine.run``);
     ``suppress`` is a ``qc.suppress.Suppressions`` (drops allowed findings before scoring).
@@ -68,7 +69,8 @@ def scan(
     Records: ``text_field`` (dotted for nested objects) and ``id_field`` of JSONL/JSON/Parquet
     records. ``engine``: "local" (``jobs`` processes) or "ray" (``address``: "auto",
     "ray://host:10001", or None for a local Ray). ``cache``: True for ``.qc-cache/`` (or
-    ``$QC_CACHE_DIR``), a folder, or False. ``keep_reports=False`` streams: reports are not kept
+    ``$QC_CACHE_DIR``), a folder, or False. ``batch_bytes``: plain JSONL bigger than this is
+    split into line-aligned ranges checked in parallel (default 8 MB). ``keep_reports=False`` streams: reports are not kept
     and ``rows`` is a ``SpooledRows`` on disk, so memory stays flat however many records."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [os.fspath(paths)]
@@ -84,6 +86,8 @@ def scan(
         store = Cache(os.environ.get("QC_CACHE_DIR", ".qc-cache") if cache is True else cache)
     eng = Engine(ruleset, jobs=jobs, suppress=suppress, read_options=ReadOptions(text_field or "text", id_field or None),
                  cache=store, executor=engine, address=address)
+    if batch_bytes:
+        eng.batch_bytes = int(batch_bytes)
     out_path = Path(out) if out is not None else None
     writer = ReportWriter(out_path) if out_path is not None else None
     reports: list[dict[str, Any]] = []
