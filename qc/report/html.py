@@ -38,6 +38,7 @@ STATIC = HERE / "static"
 
 DEFAULT_MAX_TEXT_KB = 512
 MAX_TABLE_ROWS = 2000
+INDEX_MAX_ROWS = 20_000  # the index table lists at most this many documents (the lowest scores)
 CONTEXT_CHARS = 40  # characters of context around a finding listed beyond the cut
 FAMILY_COLOURS = {
     "encoding": "#d62728",
@@ -258,8 +259,9 @@ class SourceReader:
     """Re-reads documents for the per-file pages. Records of one file are read in one pass
     (the summary lists them in reader order); a file is re-opened only if asked out of order."""
 
-    def __init__(self, bases: list[Path]):
+    def __init__(self, bases: list[Path], text_field: str = "text", id_field: str | None = None):
         self.bases = bases
+        self.text_field, self.id_field = text_field or "text", id_field or None
         self._key: tuple[str, str] | None = None
         self._it: Iterator | None = None
 
@@ -274,13 +276,26 @@ class SourceReader:
         return seen
 
     def _docs(self, path: str, rel: str, restart: bool) -> Iterator:
-        from ..corpus import SourceFile, read_file
-
         key = (path, rel)
         if restart or self._key != key or self._it is None:
             self._key = key
-            self._it = read_file(SourceFile(path, rel))
+            self._it = self._open(path, rel)
         return self._it
+
+    def _open(self, path: str, rel: str) -> Iterator:
+        """The documents of one source file, read the way the scan read them."""
+        from ..corpus import SourceFile, read_file
+
+        src = SourceFile(path, rel)
+        try:
+            from ..readers import ReadOptions, Unit, file_format, read_unit
+        except ImportError:  # record readers not available: plain files only
+            return read_file(src)
+        fmt = file_format(rel)
+        if fmt == "text":
+            return read_file(src)
+        return read_unit(Unit(src, fmt, 0, None, 1 if fmt.startswith("jsonl") else 0),
+                         ReadOptions(self.text_field, self.id_field))
 
     def text(self, report: dict[str, Any]) -> tuple[str | None, str | None]:
         """(text, None) when the source still matches the report, else (None, why not)."""
@@ -453,8 +468,11 @@ def index_page_model(summary: dict[str, Any], rules_meta: dict[str, dict[str, An
                             "severity": meta.get("severity", ""), "findings": (totals.get("by_rule") or {}).get(rid, 0),
                             "files": files_with.get(rid, 0), "href": f"rules/{quote(rid)}.html" if rid in rules_meta else None})
     rules_table.sort(key=lambda r: (-r["findings"], r["id"]))
+    listed = rows
+    if len(rows) > INDEX_MAX_ROWS:
+        listed = sorted(rows, key=lambda r: (float(r.get("score", 0)), r["id"]))[:INDEX_MAX_ROWS]
     data_rows = []
-    for r in rows:
+    for r in listed:
         m = r.get("metrics") or {}
         sev = r.get("by_severity") or {}
         data_rows.append([
@@ -471,7 +489,7 @@ def index_page_model(summary: dict[str, Any], rules_meta: dict[str, dict[str, An
         "summary": summary, "settings": settings, "settings_view": settings_view, "totals": totals,
         "gate": gate_status(summary, gate), "fam_hists": fam_hists, "score_hist": score_hist,
         "rules_table": rules_table, "data": {"columns": columns, "rows": data_rows, "families": list(FAMILIES)},
-        "n_files": len(rows),
+        "n_files": len(rows), "n_listed": len(listed),
     }
 
 
@@ -494,29 +512,60 @@ def rule_page_model(rule: Any) -> dict[str, Any]:
 # --- the renderer -----------------------------------------------------------------------------
 
 
-def _load_report(out: Path, row: dict[str, Any]) -> dict[str, Any] | None:
-    rel = row.get("report") or report_relpath(row["id"])
-    try:
-        p = confined(out, rel)
-        raw = p.read_text(encoding="utf-8")
-    except (OSError, ValueError):
-        return None
-    try:
-        data = json.loads(raw)
-    except json.JSONDecodeError:
-        data = None
-        for line in raw.splitlines():  # a JSONL of record reports
-            if line.strip():
-                rec = json.loads(line)
-                if rec.get("id") == row["id"]:
+class ReportLoader:
+    """Loads the JSON report of each summary row. A report file may hold one report (``.json``)
+    or many (a JSONL of record reports, rows carrying ``report_line``): those are read with a
+    forward cursor, so rendering a file of N records reads its report file once, not N times."""
+
+    def __init__(self, out: Path):
+        self.out = out
+        self._path: Path | None = None
+        self._fh: Any = None
+        self._line = 0  # lines consumed from _fh
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+        self._fh, self._path, self._line = None, None, 0
+
+    def load(self, row: dict[str, Any]) -> dict[str, Any] | None:
+        rel = row.get("report") or report_relpath(row["id"])
+        try:
+            path = confined(self.out, rel)
+        except ValueError:
+            return None
+        if not path.is_file():
+            return None
+        if path.suffix != ".jsonl":
+            self.close()
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                return None
+            if isinstance(data, list):
+                data = next((d for d in data if isinstance(d, dict) and d.get("id") == row["id"]), None)
+            return data if isinstance(data, dict) else None
+        want = row.get("report_line")
+        for attempt in (0, 1):
+            if self._path != path or attempt or (isinstance(want, int) and want <= self._line):
+                self.close()
+                self._fh = open(path, encoding="utf-8")
+                self._path = path
+            for line in self._fh:
+                self._line += 1
+                if isinstance(want, int) and self._line < want:
+                    continue
+                if not line.strip():
+                    continue
+                try:
+                    rec = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(rec, dict) and rec.get("id") == row["id"]:
                     return rec
-    if isinstance(data, list):
-        data = next((d for d in data if isinstance(d, dict) and d.get("id") == row["id"]), None)
-    if isinstance(data, dict) and data.get("id") == row["id"]:
-        return data
-    if isinstance(data, dict) and isinstance(data.get("records"), list):
-        return next((d for d in data["records"] if d.get("id") == row["id"]), None)
-    return data if isinstance(data, dict) else None
+                if isinstance(want, int) and self._line >= want:
+                    break
+        return None
 
 
 def _rules_meta(ruleset: Any) -> dict[str, dict[str, Any]]:
@@ -551,17 +600,18 @@ def render_html(out: str | Path, ruleset: Any = None, *, max_text_kb: int = DEFA
     rules_meta = _rules_meta(ruleset)
     rows = summary.get("files") or []
     stats = RenderStats()
-    bases = [Path(b) for b in (source_bases or [])] + [out.resolve().parent]
-    reader = SourceReader(bases)
-    page_rel = {r["id"]: report_relpath(r["id"], ".html") for r in rows}
     settings = summary.get("settings") or {}
+    bases = [Path(b) for b in (source_bases or [])] + [out.resolve().parent]
+    reader = SourceReader(bases, settings.get("text_field") or "text", settings.get("id_field"))
+    page_rel = {r["id"]: report_relpath(r["id"], ".html") for r in rows}
     digest_note = None
     if settings.get("ruleset_digest") and settings.get("ruleset_digest") != getattr(ruleset, "digest", None):
         digest_note = "The rules changed since this scan: rule pages show the current rules."
     rendered: dict[str, str | None] = {}
+    loader = ReportLoader(out)
     for k, row in enumerate(rows):
         rel = page_rel[row["id"]]
-        report = _load_report(out, row)
+        report = loader.load(row)
         if report is None:
             rendered[row["id"]] = None
             continue
@@ -588,6 +638,7 @@ def render_html(out: str | Path, ruleset: Any = None, *, max_text_kb: int = DEFA
         html = _page("file.html.j2", "file.js", m=model, nav=nav, title=row["id"])
         atomic_write(confined(out, rel), html)
         rendered[row["id"]] = quote(rel, safe="/")
+    loader.close()
     for rule in ruleset.rules:
         html = _page("rule.html.j2", None, m=rule_page_model(rule), index="../index.html", title=rule.id)
         atomic_write(confined(out, f"rules/{rule.id}.html"), html)
