@@ -27,7 +27,7 @@ _FFFD = re.compile("\ufffd+")
 _QRUN = re.compile(rf"(?<=[{HAN}])\?{{2,}}|\?{{2,}}(?=[{HAN}])")
 _INVISIBLE = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x80-\x9f"  # C0 (not \t \n \r) and C1 controls
-    "\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"  # zero-width and bidi controls
+    "\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069"  # zero-width and bidi controls (U+FEFF: bom_inside)
     "\ue000-\uf8ff]+"  # private use
 )
 
@@ -130,3 +130,558 @@ def unscannable_file(doc, profile, params):
 
 
 unscannable_file.param_defaults = {}
+
+
+# ==============================================================================================
+# Mojibake in Han text: UTF-8 read as GBK/Big5, GBK one byte out of step, Big5 ⇄ GBK confusion.
+#
+# Pre-filter (one regex pass): a *cluster* is two or more suspicious characters (Han characters
+# outside the jieba top-N and their Traditional forms; kana, bopomofo, Greek, Cyrillic, box
+# drawing and enclosed forms that GBK's symbol rows produce) with at most two characters between
+# them. Clean text has few clusters (rare names, 古文); each costs a constant number of codec
+# round-trips: the cluster's core is widened by 0..4 characters on each side inside its run, each
+# window is re-decoded under every hypothesis, and the best repair is kept only when it is much
+# more plausible than the damaged text. Lost bytes are guessed from jieba words only for the
+# winning repair.
+# ==============================================================================================
+
+from functools import lru_cache as _lru_cache
+
+from ..resources import mojibake as mj
+from ..resources.charfreq import frequent_han
+
+_SUSPICIOUS_SYMBOLS = (
+    "\u0391-\u03c9"  # Greek (GBK row A6)
+    "\u0401-\u0451"  # Cyrillic (row A7)
+    "\u2474-\u249b"  # parenthesised numbers (row A2), not ①–⑳
+    "\u2500-\u257f"  # box drawing (row A9)
+    "\u3041-\u30ff"  # kana (rows A4, A5)
+    "\u3105-\u3129"  # bopomofo (row A8)
+    "\u3220-\u3229"  # ㈠–㈩ (row A2)
+)
+
+
+def _ranges(chars: list[int]) -> str:
+    out = []
+    i = 0
+    while i < len(chars):
+        j = i
+        while j + 1 < len(chars) and chars[j + 1] == chars[j] + 1:
+            j += 1
+        out.append(f"\\u{chars[i]:04x}" if i == j else f"\\u{chars[i]:04x}-\\u{chars[j]:04x}")
+        i = j + 1
+    return "".join(out)
+
+
+@_lru_cache(maxsize=4)
+def _cluster_re(top: int) -> re.Pattern:
+    common = frequent_han(top)
+    rare = [o for lo, hi in ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+            for o in range(lo, hi + 1) if chr(o) not in common]
+    sus = f"[{_ranges(rare)}{_SUSPICIOUS_SYMBOLS}]"
+    # two or more suspicious characters, gaps of at most two characters (no line break)
+    return re.compile(f"{sus}(?:[^\\n]{{0,2}}?{sus})+")
+
+
+def _is_suspicious_symbol(ch: str) -> bool:
+    o = ord(ch)
+    return (0x391 <= o <= 0x3C9 or 0x401 <= o <= 0x451 or 0x2474 <= o <= 0x249B or 0x2500 <= o <= 0x257F
+            or 0x3041 <= o <= 0x30FF or 0x3105 <= o <= 0x3129 or 0x3220 <= o <= 0x3229)
+
+
+def _run_char(text: str, i: int) -> bool:
+    """Can text[i] belong to a mojibake run? Non-ASCII non-space characters, the lost-byte marks
+    ``?``/``!``, and a lone ASCII character between two non-ASCII ones (Big5 trail bytes 0x40–0x7E)."""
+    ch = text[i]
+    o = ord(ch)
+    if o >= 0x80:
+        return not ch.isspace()
+    if ch in "?!":
+        return True
+    if 0x21 <= o <= 0x7E and 0 < i < len(text) - 1:
+        return ord(text[i - 1]) >= 0x80 and ord(text[i + 1]) >= 0x80 and not text[i - 1].isspace() \
+            and not text[i + 1].isspace()
+    return False
+
+
+def _looks_japanese(s: str) -> bool:
+    """Japanese prose: over 20% hiragana, and its particles/endings (の は を が に で て た し と す)
+    make most of the hiragana. Big5 read as GBK also yields hiragana, but spread over the row."""
+    na = [c for c in s if ord(c) >= 0x80 and not c.isspace()]
+    hira = [c for c in na if "\u3041" <= c <= "\u309f"]
+    if not na or len(hira) < 0.2 * len(na):
+        return False
+    return sum(1 for c in hira if c in "のはをがにでてたしとすなるいっ") >= 0.4 * len(hira)
+
+
+# hypothesis name → (rule kind, description, function(window) -> list[Decoded])
+def _h_utf8_as(codec):
+    def run(w):
+        bs = mj.damaged_bytes(w, codec)
+        return [mj.decode_utf8(bs)] if bs is not None else []
+    return run
+
+
+def _h_shifted(codec):
+    def run(w):
+        out = []
+        for bang in (True, False):
+            if not bang and "!" not in w:
+                continue
+            bs = mj.damaged_bytes(w, codec, fullwidth_bang=bang)
+            if bs is None:
+                continue
+            out.append(mj.decode_double_byte(bs, codec, 0))
+            out.append(mj.decode_double_byte(bs, codec, 1))
+        return out
+    return run
+
+
+def _h_cross(enc_codec, dec_codec):
+    def run(w):
+        bs = mj.damaged_bytes(w, enc_codec)
+        return [mj.decode_double_byte(bs, dec_codec, 0)] if bs is not None else []
+    return run
+
+
+_HYPOTHESES = (
+    ("utf8_as_gbk", "UTF-8 bytes decoded as GBK", _h_utf8_as("gbk")),
+    ("utf8_as_gbk", "UTF-8 bytes decoded as GB18030", _h_utf8_as("gb18030")),
+    ("utf8_as_gbk", "UTF-8 bytes decoded as Big5", _h_utf8_as("big5")),
+    ("gbk_shifted", "GBK bytes decoded one byte out of step", _h_shifted("gbk")),
+    ("big5_gbk", "Big5 bytes decoded as GBK", _h_cross("gbk", "big5")),
+    ("big5_gbk", "GBK bytes decoded as Big5", _h_cross("big5", "gbk")),
+)
+
+
+_MIN_UNITS = {"utf8_as_gbk": 2, "gbk_shifted": 3, "big5_gbk": 3}
+
+
+def _score(fixed: mj.Plausibility, damaged: mj.Plausibility) -> float:
+    bad = fixed.units - fixed.good
+    return fixed.good - 2 * bad - damaged.good
+
+
+def _provisional(dec: mj.Decoded) -> tuple[str, frozenset[int]]:
+    chars, skip = [], set()
+    for i, it in enumerate(dec.items):
+        if isinstance(it, str):
+            chars.append(it)
+        else:
+            chars.append("\ufffd")
+            skip.add(i)
+    return "".join(chars), frozenset(skip)
+
+
+def _analyse_han_mojibake(text: str, top: int, min_fixed: float, min_gain: float, max_widen: int):
+    """Repairs found in ``text``: list of dicts (kind, start, end, fixed, …); cached per text."""
+    return _analyse_cached(text, top, min_fixed, min_gain, max_widen)
+
+
+@_lru_cache(maxsize=8)
+def _analyse_cached(text, top, min_fixed, min_gain, max_widen):
+    found = []
+    n = len(text)
+    next_free = 0
+    japanese_lines: dict[int, bool] = {}
+    for m in _cluster_re(top).finditer(text):
+        if m.start() < next_free:
+            continue
+        cs, ce = m.start(), m.end()
+        # the run around the cluster (bounded, so one huge line stays linear)
+        rs = cs
+        while rs > 0 and rs > cs - 64 and rs > next_free and _run_char(text, rs - 1):
+            rs -= 1
+        re_ = ce
+        while re_ < n and re_ < ce + 64 and _run_char(text, re_):
+            re_ += 1
+        # grow the core over adjacent suspicious characters and lost-byte marks
+        while cs > rs and (text[cs - 1] in "?!\ufffd" or _is_suspicious_symbol(text[cs - 1])
+                           or (mj.is_han(text[cs - 1]) and text[cs - 1] not in frequent_han(top))):
+            cs -= 1
+        while ce < re_ and (text[ce] in "?!\ufffd" or _is_suspicious_symbol(text[ce])
+                            or (mj.is_han(text[ce]) and text[ce] not in frequent_han(top))):
+            ce += 1
+        line_s = text.rfind("\n", 0, cs) + 1
+        if line_s not in japanese_lines:
+            line_e = text.find("\n", ce)
+            japanese_lines[line_s] = _looks_japanese(text[line_s: line_e if line_e >= 0 else n])
+        if japanese_lines[line_s]:
+            continue
+        # gate: a hypothesis is searched only if it already reads the core (±1) plausibly
+        hyps = []
+        core_dmg = mj.plausibility(text[cs:ce], top, left=text[max(0, cs - 3):cs], right=text[ce:ce + 3])
+        if core_dmg.ratio > 1 - min_gain:
+            continue  # reads as Chinese already
+        for hyp in _HYPOTHESES:
+            gate_best = None
+            # UTF-8 needs the window to start on a character boundary: try three starts
+            for d1 in ((1, 2, 3) if hyp[0] == "utf8_as_gbk" else (1,)):
+                for d2 in (0, 1):
+                    ws, we = max(rs, cs - d1), min(re_, ce + d2)
+                    for dec in hyp[2](text[ws:we]):
+                        if dec.errors:
+                            continue
+                        prov, skip = _provisional(dec)
+                        r = mj.common_ratio(prov, top, skip)
+                        if r >= min_fixed - 0.2 and (gate_best is None or r > gate_best[0]) and len(prov) > len(skip):
+                            gate_best = (r, ws, we, prov, skip)
+            if gate_best is not None:
+                _, ws, we, prov, skip = gate_best
+                if mj.plausibility(prov, top, skip, left=text[max(0, ws - 3):ws],
+                                   right=text[we:we + 3]).ratio >= min_fixed - 0.35:
+                    hyps.append(hyp)
+        if not hyps:
+            continue
+        starts = sorted({max(rs, cs - d) for d in range(max_widen + 1)} | {rs})
+        ends = sorted({min(re_, ce + d) for d in range(max_widen + 1)} | {re_})
+        best = None
+        for s in starts:
+            left = text[max(0, s - 3):s]
+            for e in ends:
+                w = text[s:e]
+                right = text[e:e + 3]
+                dmg = mj.plausibility(w, top, left=left, right=right)
+                # characters outside the core that already read well: widening over them is suspect
+                outside_good = sum(1 for i in range(s, e) if not cs <= i < ce and mj.is_han(text[i])
+                                   and text[i] in frequent_han(top))
+                for kind, desc, fn in hyps:
+                    for dec in fn(w):
+                        prov, skip = _provisional(dec)
+                        fix = mj.plausibility(prov, top, skip, left=left, right=right)
+                        if fix.units < _MIN_UNITS[kind] or fix.ratio < min_fixed or fix.ratio - dmg.ratio < min_gain:
+                            continue
+                        key = (_score(fix, dmg), -outside_good, e - s)
+                        if best is None or key > best[0]:
+                            best = (key, s, e, kind, desc, dec, dmg, fix)
+        if best is None:
+            continue
+        _, s, e, kind, desc, dec, dmg, fix = best
+        fixed, guessed, unknown = dec.resolve(text[max(0, s - 4):s], text[e:e + 4])
+        found.append({"kind": kind, "desc": desc, "start": s, "end": e, "fixed": fixed,
+                      "lossless": dec.lossless, "guessed": len(guessed), "unknown": unknown,
+                      "p_damaged": round(dmg.ratio, 2), "p_fixed": round(fix.ratio, 2)})
+        next_free = e
+    return found
+
+
+def _mojibake_hits(doc, params, kind):
+    if doc.status != STATUS_OK:
+        return
+    for r in _analyse_han_mojibake(doc.text, int(params["common_top"]), float(params["min_plausibility"]),
+                                   float(params["min_gain"]), int(params["max_widen"])):
+        if r["kind"] != kind:
+            continue
+        damaged = doc.text[r["start"]:r["end"]]
+        loss = ""
+        if not r["lossless"]:
+            bits = []
+            if r["guessed"]:
+                bits.append(f"{r['guessed']} character(s) with a lost byte guessed from the words around them")
+            if r["unknown"]:
+                bits.append(f"{r['unknown']} character(s) unrecoverable (U+FFFD)")
+            loss = "; " + ", ".join(bits) if bits else "; some bytes were lost"
+        yield Hit(r["start"], r["end"],
+                  f"{r['desc']}: {damaged[:30]!r} reads as {r['fixed'][:30]!r} "
+                  f"(plausibility {r['p_damaged']:.2f} → {r['p_fixed']:.2f}){loss}",
+                  suggestion=r["fixed"],
+                  evidence={"hypothesis": r["desc"], "plausibility_damaged": r["p_damaged"],
+                            "plausibility_fixed": r["p_fixed"], "lossless": r["lossless"]})
+
+
+_MOJIBAKE_DEFAULTS = {"common_top": 2000, "min_plausibility": 0.8, "min_gain": 0.45, "max_widen": 4}
+
+
+def _validate_mojibake(params):
+    if not 100 <= int(params["common_top"]) <= 8000:
+        raise ValueError("common_top must be between 100 and 8000")
+    if not 0 < float(params["min_plausibility"]) <= 1 or not 0 < float(params["min_gain"]) <= 1:
+        raise ValueError("min_plausibility and min_gain must be in (0, 1]")
+    if not 0 <= int(params["max_widen"]) <= 8:
+        raise ValueError("max_widen must be between 0 and 8")
+
+
+@detector("utf8_read_as_gbk")
+def utf8_read_as_gbk(doc, profile, params):
+    yield from _mojibake_hits(doc, params, "utf8_as_gbk")
+
+
+@detector("gbk_misaligned")
+def gbk_misaligned(doc, profile, params):
+    yield from _mojibake_hits(doc, params, "gbk_shifted")
+
+
+@detector("big5_gbk_confusion")
+def big5_gbk_confusion(doc, profile, params):
+    yield from _mojibake_hits(doc, params, "big5_gbk")
+
+
+for _fn in (utf8_read_as_gbk, gbk_misaligned, big5_gbk_confusion):
+    _fn.param_defaults = dict(_MOJIBAKE_DEFAULTS)
+    _fn.validate_params = _validate_mojibake
+
+
+# ==============================================================================================
+# Latin-family misreads: UTF-8 (or GBK) bytes decoded as Latin-1 / cp1252 / cp1250.
+# ==============================================================================================
+
+# characters a Latin-1/cp1252/cp1250 decode of high bytes produces
+_LATIN = ("\u0080-\u017f\u0192\u02c6\u02c7\u02d8\u02d9\u02db\u02dd\u02dc\u2013\u2014\u2018-\u201a\u201c-\u201e"
+          "\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122")
+# pre-filter: two or more such characters in a row (a single space may sit between them: a
+# collapsed U+00A0). Legit European words rarely put two of them side by side.
+_LATIN_RUN = re.compile(f"[{_LATIN}](?: ?[{_LATIN}])+")
+
+
+@_lru_cache(maxsize=1)
+def _ftfy_config():
+    import ftfy
+
+    # only the encoding repair: never touch quotes, width, ligatures, HTML or line breaks, so
+    # legitimate full-width Chinese punctuation (，！（）“”) is left as it is
+    return ftfy.TextFixerConfig(unescape_html=False, remove_terminal_escapes=False, fix_encoding=True,
+                                restore_byte_a0=True, replace_lossy_sequences=True,
+                                decode_inconsistent_utf8=True, fix_c1_controls=True, fix_latin_ligatures=False,
+                                fix_character_width=False, uncurl_quotes=False, fix_line_breaks=False,
+                                fix_surrogates=False, remove_control_chars=False, normalization=None,
+                                explain=False)
+
+
+def _latin_bytes(run: str, codec: str, nbsp_spaces: bool) -> list[int] | None:
+    """Bytes a Latin-family decode came from; a space inside a UTF-8 sequence was U+00A0."""
+    out: list[int] = []
+    pending = 0  # continuation bytes still expected by the current UTF-8 sequence
+    for ch in run:
+        if ch == " " and nbsp_spaces and pending:
+            b = [0xA0]
+        else:
+            try:
+                b = list(ch.encode(codec))
+            except UnicodeEncodeError:
+                try:
+                    b = list(ch.encode("latin-1"))
+                except UnicodeEncodeError:
+                    return None
+        for x in b:
+            if pending and 0x80 <= x <= 0xBF:
+                pending -= 1
+            else:
+                pending = 1 if 0xC2 <= x <= 0xDF else 2 if 0xE0 <= x <= 0xEF else 3 if 0xF0 <= x <= 0xF4 else 0
+        out.extend(b)
+    return out
+
+
+def _latin_repairs(run: str):
+    """(description, fixed, lossless) candidates for one Latin-looking run."""
+    import ftfy
+
+    fixed = ftfy.fix_encoding(run, config=_ftfy_config())
+    if fixed != run:
+        yield "UTF-8 bytes decoded as Latin-1/cp1252 (ftfy)", fixed, True
+    for codec in ("cp1252", "latin-1"):
+        bs = _latin_bytes(run, codec, nbsp_spaces=True)
+        if bs is not None:
+            dec = mj.decode_utf8(bs)
+            if not dec.errors:
+                yield f"UTF-8 bytes decoded as {codec}", dec, dec.lossless
+    for codec in ("cp1252", "latin-1", "cp1250"):
+        try:
+            bs = list(run.encode(codec))
+        except UnicodeEncodeError:
+            continue
+        dec = mj.decode_double_byte(bs, "gbk", 0)
+        if not dec.errors:
+            yield f"GBK bytes decoded as {codec}", dec, dec.lossless
+
+
+@detector("latin1_mojibake")
+def latin1_mojibake(doc, profile, params):
+    text = doc.text
+    if doc.status != STATUS_OK:
+        return
+    top = int(params["common_top"])
+    min_fixed = float(params["min_plausibility"])
+    for m in _LATIN_RUN.finditer(text):
+        run = m.group()
+        left, right = text[max(0, m.start() - 4):m.start()], text[m.end():m.end() + 4]
+        dmg = mj.plausibility(run, top, left=left, right=right)
+        best = None
+        for desc, fixed, lossless in _latin_repairs(run):
+            if isinstance(fixed, mj.Decoded):
+                prov, skip = _provisional(fixed)
+                fix = mj.plausibility(prov, top, skip, left=left, right=right)
+                fixed, _, unknown = fixed.resolve(left, right)
+                if unknown:
+                    lossless = False
+            else:
+                fix = mj.plausibility(fixed, top, left=left, right=right)
+            cjk = sum(1 for c in fixed if ord(c) >= 0x2E80)
+            # a Chinese repair must read as Chinese; ftfy's non-CJK repairs (Ã© → é) are trusted
+            if cjk and (fix.units < 1 or fix.ratio < min_fixed):
+                continue
+            if not cjk and not desc.endswith("(ftfy)"):
+                continue
+            key = (fix.ratio, desc.endswith("(ftfy)"), -len(fixed))
+            if best is None or key > best[0]:
+                best = (key, desc, fixed, fix, lossless)
+        if best is None:
+            continue
+        _, desc, fixed, fix, lossless = best
+        yield Hit(m.start(), m.end(),
+                  f"{desc}: {run[:30]!r} reads as {fixed[:30]!r} (plausibility {dmg.ratio:.2f} → {fix.ratio:.2f})"
+                  + ("" if lossless else "; some bytes were lost"),
+                  suggestion=None if "\ufffd" in fixed else fixed,
+                  evidence={"hypothesis": desc, "plausibility_damaged": round(dmg.ratio, 2),
+                            "plausibility_fixed": round(fix.ratio, 2), "lossless": lossless})
+
+
+latin1_mojibake.param_defaults = {"common_top": 2000, "min_plausibility": 0.7}
+
+
+# ==============================================================================================
+# Signature strings: 锟斤拷 (U+FFFD's UTF-8 bytes read as GBK), 烫烫烫 / 屯屯屯 (MSVC's 0xCC / 0xCD
+# fill of uninitialised memory read as GBK).
+# ==============================================================================================
+
+# 锟 = EF BF, 拷 = BF BD: a run from one 锟 to the last 拷 with at most three other characters
+# between them (the half-decoded bytes of the text that was there)
+_KUNKAO = re.compile(r"锟(?:[^\s\x00-\x7f]{0,3}?拷)(?:锟(?:[^\s\x00-\x7f]{0,3}?拷)|[斤拷])*")
+
+
+@detector("signature_garbage")
+def signature_garbage(doc, profile, params):
+    text = doc.text
+    if doc.status != STATUS_OK:
+        return
+    if "锟" in text:
+        for m in _KUNKAO.finditer(text):
+            yield Hit(m.start(), m.end(),
+                      f"'锟斤拷' garbage ({m.end() - m.start()} characters): text that already held U+FFFD was "
+                      "re-encoded as UTF-8 and read as GBK; the original characters are gone",
+                      evidence={"signature": "锟斤拷"})
+    n = int(params["min_repeat"])
+    for ch, why in (("烫", "0xCC (MSVC uninitialised stack memory)"), ("屯", "0xCD (MSVC uninitialised heap memory)")):
+        if ch * n in text:
+            for m in re.finditer(f"{ch}{{{n},}}", text):
+                yield Hit(m.start(), m.end(),
+                          f"{m.end() - m.start()}× '{ch}': bytes {why} read as GBK, not text", suggestion="",
+                          evidence={"signature": ch * 3})
+
+
+signature_garbage.param_defaults = {"min_repeat": 3}
+
+
+# ==============================================================================================
+# HTML residue left in extracted text: tags, entities, comments, CDATA, script/style bodies.
+# ==============================================================================================
+
+# a closing tag whose "<" a lossy decode turned into "?" ("?/p>") counts too
+_HTML_TAG = re.compile(r"(?:</?|\?/)([A-Za-z][A-Za-z0-9]{0,15})"
+                       r"(?:\s+[A-Za-z_:@][-\w:.@]{0,40}(?:\s*=\s*(?:\"[^\"<>\n]{0,300}\"|'[^'<>\n]{0,300}'|[^\s\"'=<>`]{1,100}))?){0,20}"
+                       r"\s*/?>", re.A)
+_HTML_ENTITY = re.compile(r"&(?:amp;)*(?:#[0-9]{2,7};|#[xX][0-9a-fA-F]{2,6};|[A-Za-z][A-Za-z0-9]{1,31};|"
+                          r"(?:nbsp|amp|lt|gt|quot|copy|reg|middot|hellip|ldquo|rdquo|mdash)(?![A-Za-z0-9;]))")
+_HTML_BLOCK = re.compile(r"<!\[CDATA\[.*?(?:\]\]>|$)|<!--.*?(?:-->|$)|<(script|style)\b[^>]*>.*?(?:</\1\s*>|$)",
+                         re.S | re.I)
+
+
+@_lru_cache(maxsize=4)
+def _tag_names(lexicon_key: tuple) -> frozenset[str]:
+    from ..resources import lexicon
+
+    return frozenset(t.lower() for t in lexicon(dict(lexicon_key), "html_tags.txt"))
+
+
+@detector("html_residue")
+def html_residue(doc, profile, params):
+    import html
+
+    text = doc.text
+    if doc.status != STATUS_OK or ("<" not in text and "&" not in text and "/" not in text):
+        return
+    tags = _tag_names((("_lexicons", params.get("_lexicons", "")),))
+    taken: list[tuple[int, int]] = []
+    if "<" in text or ">" in text:
+        for m in _HTML_BLOCK.finditer(text):
+            kind = "script/style block" if m.group(1) else "CDATA section" if m.group().startswith("<![") \
+                else "HTML comment"
+            taken.append(m.span())
+            yield Hit(m.start(), m.end(), f"HTML residue: {kind} left in the text", suggestion="",
+                      evidence={"kind": kind})
+        for m in _HTML_TAG.finditer(text):
+            name = m.group(1).lower()
+            if name not in tags or any(s <= m.start() < e for s, e in taken):
+                continue
+            yield Hit(m.start(), m.end(), f"HTML residue: tag {m.group()[:40]!r} left in the text",
+                      suggestion="", evidence={"kind": "tag", "tag": name})
+    if "&" in text:
+        for m in _HTML_ENTITY.finditer(text):
+            if any(s <= m.start() < e for s, e in taken):
+                continue
+            ent = m.group()
+            plain = ent if ent.endswith(";") else ent + ";"
+            for _ in range(8):  # &amp;amp;nbsp; unescapes step by step
+                nxt = html.unescape(plain)
+                if nxt == plain:
+                    break
+                plain = nxt
+            if plain == ent or plain == ent + ";":
+                continue  # not an entity html knows
+            plain = plain.replace("\xa0", " ")
+            yield Hit(m.start(), m.end(), f"HTML residue: entity {ent!r} not decoded (stands for {plain!r})",
+                      suggestion=plain, evidence={"kind": "entity"})
+
+
+html_residue.param_defaults = {}
+
+
+# ==============================================================================================
+# File-level: mixed line endings, a byte order mark in the middle of the text.
+# ==============================================================================================
+
+
+@detector("mixed_line_endings")
+def mixed_line_endings(doc, profile, params):
+    text = doc.text
+    if doc.status != STATUS_OK or "\r" not in text:
+        return
+    crlf = text.count("\r\n")
+    cr = text.count("\r") - crlf
+    lf = text.count("\n") - crlf
+    kinds = {k: v for k, v in (("CRLF", crlf), ("LF", lf), ("CR", cr)) if v}
+    if len(kinds) < 2:
+        return
+    major = max(kinds, key=kinds.get)
+    # the minority endings are the damaged places (a span each, capped)
+    spans = []
+    pattern = {"CRLF": r"\r\n", "LF": r"(?<!\r)\n", "CR": r"\r(?!\n)"}
+    for k in kinds:
+        if k == major:
+            continue
+        for m in re.finditer(pattern[k], text):
+            spans.append(m.span())
+            if len(spans) >= int(params["max_spans"]):
+                break
+    counts = ", ".join(f"{v} {k}" for k, v in kinds.items())
+    want = {"CRLF": "\r\n", "LF": "\n", "CR": "\r"}[major]
+    for s, e in spans:
+        yield Hit(s, e, f"mixed line endings ({counts}); this one differs from the file's {major}",
+                  suggestion=want, evidence={"counts": kinds})
+
+
+mixed_line_endings.param_defaults = {"max_spans": 20}
+
+
+@detector("bom_inside")
+def bom_inside(doc, profile, params):
+    text = doc.text
+    if doc.status != STATUS_OK or "\ufeff" not in text:
+        return
+    for m in re.finditer("\ufeff+", text):
+        if m.start() == 0:
+            continue
+        yield Hit(m.start(), m.end(), "byte order mark (U+FEFF) inside the text: files were concatenated "
+                  "without stripping their BOMs", suggestion="", evidence={"offset": m.start()})
+
+
+bom_inside.param_defaults = {}

@@ -70,3 +70,84 @@ def common_ratio(text: str) -> tuple[float, int]:
             if ch in common:
                 hit += 1
     return (hit / han if han else 0.0), han
+
+
+# --- character frequencies from jieba's bundled dictionary -----------------------------------
+# jieba ships dict.txt (≈350k words with corpus counts, from the People's Daily and other corpora).
+# A character's count is the sum of the counts of the words it occurs in. Traditional characters
+# get the count of their Simplified form (OpenCC's TSCharacters table), so Traditional text is as
+# plausible as Simplified text.
+
+
+def _jieba_dict_path() -> str:
+    import os
+
+    import jieba
+
+    return os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
+
+
+@lru_cache(maxsize=1)
+def jieba_word_freq() -> dict[str, int]:
+    """Word → count from jieba's dict.txt (read once per process; lines are ``word count tag``)."""
+    with open(_jieba_dict_path(), encoding="utf-8") as f:
+        toks = f.read().split()
+    return dict(zip(toks[0::3], map(int, toks[1::3])))
+
+
+@lru_cache(maxsize=1)
+def _trad_to_simp() -> dict[str, str]:
+    """Single-character Traditional → Simplified map from OpenCC's TSCharacters.txt."""
+    import os
+
+    import opencc
+
+    path = os.path.join(os.path.dirname(opencc.__file__), "dictionary", "TSCharacters.txt")
+    out: dict[str, str] = {}
+    try:
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                src, _, dst = line.rstrip("\n").partition("\t")
+                if len(src) == 1 and dst:
+                    out[src] = dst.split(" ")[0]
+    except OSError:
+        pass
+    return out
+
+
+def to_simplified_char(ch: str) -> str:
+    return _trad_to_simp().get(ch, ch)
+
+
+@lru_cache(maxsize=1)
+def han_char_freq() -> dict[str, int]:
+    """Han character → count (jieba word counts summed; Traditional forms share their Simplified count)."""
+    import numpy as np
+
+    wf = jieba_word_freq()
+    words = list(wf)
+    counts = np.fromiter(wf.values(), dtype=np.int64, count=len(words))
+    lens = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+    cps = np.frombuffer("".join(words).encode("utf-32-le"), dtype=np.uint32)
+    uniq, inverse = np.unique(cps, return_inverse=True)  # vectorised: ~0.3 s instead of ~1 s
+    sums = np.bincount(inverse, weights=np.repeat(counts, lens))
+    freq = dict(zip(map(chr, uniq.tolist()), sums.astype(np.int64).tolist()))
+    for trad, simp in _trad_to_simp().items():
+        n = freq.get(simp, 0)
+        if n > freq.get(trad, 0):
+            freq[trad] = n
+    return freq
+
+
+@lru_cache(maxsize=8)
+def frequent_han(top: int = 2000) -> frozenset[str]:
+    """The ``top`` most frequent Simplified characters by jieba counts, plus their Traditional forms.
+
+    With top=2000 these cover ~98% of the Han characters of real Chinese web pages (measured on
+    the magic-html and CWCED gold pages) but only ~19% of UTF-8-read-as-GBK mojibake.
+    """
+    freq = han_char_freq()
+    simp = sorted(((n, ch) for ch, n in freq.items() if ch not in _trad_to_simp()), reverse=True)
+    keep = {ch for _, ch in simp[:top]}
+    keep |= {t for t, s in _trad_to_simp().items() if s in keep}
+    return frozenset(keep)

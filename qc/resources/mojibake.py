@@ -1,0 +1,352 @@
+"""Codec arithmetic for repairing Chinese mojibake: plausibility, byte-level re-decoding, lost-byte guesses.
+
+Used by the ``encoding`` detectors (qc/detectors/encoding.py). Everything here is a pure function of
+its inputs plus shipped resources (jieba's dictionary, OpenCC's Traditional→Simplified table, the
+Python codecs), cached once per process.
+
+Vocabulary
+- *damaged* text: what the corpus holds (e.g. ``浣犲ソ``).
+- a *hypothesis*: how the damage happened (UTF-8 bytes decoded as GBK, a GBK stream decoded one byte
+  out of step, Big5 bytes decoded as GBK, …). Undoing it means re-encoding the damaged text with the
+  codec that produced it and decoding the bytes with the right one.
+- a *lost byte*: a ``?`` or U+FFFD in the damaged text stands for one byte the bad decode could not
+  map. When a repaired character is missing a byte, the candidates sharing the known bytes are
+  ranked by whether they form a jieba word with their neighbours; with no such word the character
+  stays U+FFFD (we do not guess blindly).
+- *plausibility*: the share of the text's Han characters and CJK punctuation that are frequent
+  (jieba top-N characters or their Traditional forms, see ``charfreq.frequent_han``); kana, Greek,
+  box drawing, private-use and other symbols that GBK rows 0xA1–0xA9 produce count as implausible
+  in Chinese text; ASCII other than ``?`` is neutral.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .charfreq import frequent_han, jieba_word_freq, to_simplified_char
+
+LOST = -1  # a byte we know existed but not its value
+LOST_MARKS = frozenset("?\ufffd")
+CJK_PUNCT = frozenset("。，、；：？！“”‘’（）《》〈〉【】「」『』—…·～　")
+
+def is_han(ch: str) -> bool:
+    o = ord(ch)
+    return 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0xF900 <= o <= 0xFAFF or 0x20000 <= o <= 0x2FA1F
+
+
+@dataclass
+class Plausibility:
+    good: float
+    units: int
+
+    @property
+    def ratio(self) -> float:
+        return self.good / self.units if self.units else 0.0
+
+
+def _simplified(s: str) -> str:
+    return "".join(to_simplified_char(c) for c in s)
+
+
+def word_covered(text: str, lo: int, hi: int, min_freq: int = 3) -> list[bool]:
+    """For text[lo:hi]: is each character inside some jieba word (2–4 characters, Traditional
+    mapped to Simplified) that occurs anywhere in ``text``? ``text`` may carry context around."""
+    wf = jieba_word_freq()
+    simp = _simplified(text)
+    n = len(simp)
+    covered = [False] * (hi - lo)
+    for i in range(max(0, lo - 3), min(hi, n - 1)):
+        for L in (4, 3, 2):
+            j = i + L
+            if j > n or j <= lo:
+                continue
+            if wf.get(simp[i:j], 0) >= min_freq:
+                for k in range(max(i, lo), min(j, hi)):
+                    covered[k - lo] = True
+                break
+    return covered
+
+
+def common_ratio(text: str, top: int = 2000, skip: frozenset[int] = frozenset()) -> float:
+    """The cheap half of ``plausibility``: share of counted characters that are frequent."""
+    common = frequent_han(top)
+    good = units = 0
+    for i, ch in enumerate(text):
+        if i in skip or (ord(ch) < 0x80 and ch != "?") or ch.isspace():
+            continue
+        units += 1
+        good += ch in common or ch in CJK_PUNCT
+    return good / units if units else 0.0
+
+
+def plausibility(text: str, top: int = 2000, skip: frozenset[int] = frozenset(), left: str = "",
+                 right: str = "") -> Plausibility:
+    """How much of ``text`` looks like real Chinese (see module docstring): each counted character
+    scores 0.5 for being frequent and 0.5 for lying inside a dictionary word (``left``/``right``
+    are context for finding words across the edges). ``skip``: indices of guessed characters."""
+    common = frequent_han(top)
+    covered = word_covered(left + text + right, len(left), len(left) + len(text))
+    good = 0.0
+    units = 0
+    for i, ch in enumerate(text):
+        if i in skip:
+            continue
+        o = ord(ch)
+        if o < 0x80:
+            if ch == "?":
+                units += 1
+            continue
+        if ch.isspace():
+            continue
+        units += 1
+        if ch in CJK_PUNCT:
+            good += 1.0
+        elif ch in common:
+            good += 0.5 + 0.5 * covered[i]
+        elif covered[i]:
+            good += 0.5
+    return Plausibility(good, units)
+
+
+# --- word-context guesses for characters with a lost byte -------------------------------------
+
+
+def _word_score(word: str) -> int:
+    wf = jieba_word_freq()
+    n = wf.get(word, 0)
+    if not n:
+        simp = "".join(to_simplified_char(c) for c in word)
+        if simp != word:
+            n = wf.get(simp, 0)
+    return n
+
+
+def guess_char(cands: tuple[str, ...], left: str, right: str) -> str | None:
+    """The candidate that forms the most frequent jieba word with its neighbours, or None."""
+    punct = [c for c in "。，、；：！？" if c in cands]
+    if punct and right[:1] in CJK_PUNCT:
+        return punct[0]  # e.g. 。” / ，“: the lead byte of 。 (A1 A3) lost before a quotation mark
+    best, best_n = None, 0
+    l1, l2 = left[-1:], left[-2:]
+    r1, r2 = right[:1], right[:2]
+    for c in cands:
+        n = 0
+        for w in (l1 + c, l2 + c, c + r1, c + r2, l1 + c + r1):
+            if len(w) >= 2:
+                n = max(n, _word_score(w))
+        if n > best_n:
+            best, best_n = c, n
+    if best is None and punct:
+        return punct[0]
+    return best
+
+
+def guess_pair(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, str] | None:
+    """The pair (x from a, y from b) that is the most frequent two-character jieba word, or None."""
+    wf = jieba_word_freq()
+    best, best_n = None, 0
+    sa = [(x, to_simplified_char(x)) for x in a]
+    sb = [(y, to_simplified_char(y)) for y in b]
+    for x, xs in sa:
+        for y, ys in sb:
+            n = wf.get(xs + ys, 0)
+            if n > best_n:
+                best, best_n = (x, y), n
+    return best
+
+
+@lru_cache(maxsize=512)
+def _gbk_cands_lead(lead: int, codec: str) -> tuple[str, ...]:
+    out = []
+    for t in range(0x40, 0xFF):
+        if t == 0x7F:
+            continue
+        try:
+            out.append(bytes((lead, t)).decode(codec))
+        except UnicodeDecodeError:
+            pass
+    return tuple(out)
+
+
+@lru_cache(maxsize=512)
+def _gbk_cands_trail(trail: int, codec: str) -> tuple[str, ...]:
+    out = []
+    for lead in range(0x81, 0xFF):
+        try:
+            out.append(bytes((lead, trail)).decode(codec))
+        except UnicodeDecodeError:
+            pass
+    return tuple(out)
+
+
+@lru_cache(maxsize=2048)
+def _utf8_cands(pattern: tuple[int, ...]) -> tuple[str, ...]:
+    """Characters whose UTF-8 bytes match ``pattern`` (LOST = any continuation byte)."""
+    slots = [range(0x80, 0xC0) if b == LOST else (b,) for b in pattern]
+    if sum(1 for b in pattern if b == LOST) > 1:
+        return ()  # too many unknowns to guess honestly
+    out = []
+    import itertools
+
+    for combo in itertools.product(*slots):
+        try:
+            out.append(bytes(combo).decode("utf-8"))
+        except UnicodeDecodeError:
+            pass
+    return tuple(out)
+
+
+# --- damaged text → bytes --------------------------------------------------------------------
+
+
+def damaged_bytes(text: str, codec: str, fullwidth_bang: bool = False) -> list[int] | None:
+    """Re-encode damaged text with the codec that misread it; ``?``/U+FFFD → one LOST byte each.
+    ``fullwidth_bang``: read ``!`` as ！ (A3 A1), the pair a one-byte shift makes from 。“ and
+    that half-width normalisation then turned into ``!``. None when a character cannot be encoded."""
+    out: list[int] = []
+    for ch in text:
+        if ch in LOST_MARKS:
+            out.append(LOST)
+            continue
+        if fullwidth_bang and ch == "!":
+            out.extend((0xA3, 0xA1))
+            continue
+        try:
+            out.extend(ch.encode(codec))
+        except UnicodeEncodeError:
+            return None
+    return out
+
+
+@dataclass
+class Decoded:
+    """Repaired text as items: a str (recovered character) or a tuple of candidates (lost byte)."""
+
+    items: list
+    errors: int  # bytes that decode to nothing (U+FFFD, not a lost-byte guess)
+
+    def resolve(self, left: str, right: str) -> tuple[str, set[int], int]:
+        """(text, indices of guessed characters, number of characters left as U+FFFD)."""
+        chars: list[str] = []
+        guessed: set[int] = set()
+        unknown = 0
+        items = list(self.items)
+        # two neighbouring characters that both lost a byte: guess them together as one word
+        for i in range(len(items) - 1):
+            a, b = items[i], items[i + 1]
+            if isinstance(a, tuple) and isinstance(b, tuple) and a and b:
+                pair = guess_pair(a, b)
+                if pair:
+                    items[i], items[i + 1] = (pair[0],), (pair[1],)
+        provisional = [it if isinstance(it, str) else "" for it in items]
+        for i, it in enumerate(items):
+            if isinstance(it, str):
+                chars.append(it)
+                continue
+            if len(it) == 1:
+                g = it[0]
+            else:
+                g = guess_char(it, left + "".join(chars), "".join(provisional[i + 1 :]) + right) if it else None
+            if g is None:
+                chars.append("\ufffd")
+                unknown += 1
+            else:
+                chars.append(g)
+                guessed.add(len(chars) - 1)
+        return "".join(chars), guessed, unknown
+
+    @property
+    def lossless(self) -> bool:
+        return self.errors == 0 and all(isinstance(it, str) for it in self.items)
+
+
+def decode_utf8(bs: list[int]) -> Decoded:
+    """UTF-8 decode of a byte list that may hold LOST bytes."""
+    items: list = []
+    errors = 0
+    i, n = 0, len(bs)
+    while i < n:
+        b = bs[i]
+        if b == LOST:
+            items.append(())
+            errors += 1
+            i += 1
+            continue
+        if b < 0x80:
+            items.append(chr(b))
+            i += 1
+            continue
+        need = 1 if 0xC2 <= b <= 0xDF else 2 if 0xE0 <= b <= 0xEF else 3 if 0xF0 <= b <= 0xF4 else 0
+        if need == 0:
+            items.append("\ufffd")
+            errors += 1
+            i += 1
+            continue
+        seq = [b]
+        j = i + 1
+        while j < n and len(seq) <= need and (bs[j] == LOST or 0x80 <= bs[j] <= 0xBF):
+            seq.append(bs[j])
+            j += 1
+        if len(seq) == need + 1 and LOST not in seq:
+            try:
+                items.append(bytes(seq).decode("utf-8"))
+            except UnicodeDecodeError:
+                items.append("\ufffd")
+                errors += 1
+        elif LOST in seq or (j == n and len(seq) < need + 1):
+            # a lost continuation byte, or a sequence cut at the end of the window
+            pattern = tuple(seq) + (LOST,) * (need + 1 - len(seq))
+            items.append(_utf8_cands(pattern))
+        else:
+            items.append("\ufffd")
+            errors += 1
+        i = j
+    return Decoded(items, errors)
+
+
+def decode_double_byte(bs: list[int], codec: str, start: int = 0) -> Decoded:
+    """Decode a GBK/Big5 byte list that may hold LOST bytes, pairing bytes from ``start``.
+    With start=1 the first byte is the trail of a character whose lead came before the window."""
+    items: list = []
+    errors = 0
+    i, n = 0, len(bs)
+    if start == 1 and n:
+        t = bs[0]
+        items.append(_gbk_cands_trail(t, codec) if t != LOST and 0x40 <= t <= 0xFE else ())
+        i = 1
+    while i < n:
+        b = bs[i]
+        if b != LOST and b < 0x80:
+            items.append(chr(b))
+            i += 1
+            continue
+        if i + 1 >= n:  # a lead byte whose trail lies after the window
+            items.append(_gbk_cands_lead(b, codec) if b != LOST else ())
+            i += 1
+            continue
+        t = bs[i + 1]
+        if b == LOST and t == LOST:
+            items.append(())
+        elif b == LOST:
+            items.append(_gbk_cands_trail(t, codec))
+        elif t == LOST:
+            items.append(_gbk_cands_lead(b, codec))
+        else:
+            try:
+                items.append(bytes((b, t)).decode(codec))
+            except UnicodeDecodeError:
+                items.append("\ufffd")
+                errors += 1
+        i += 2
+    return Decoded(items, errors)
+
+
+def plain_decode(bs: list[int], codec: str) -> Decoded | None:
+    """Strict decode of a byte list with no LOST bytes (None when there are some)."""
+    if LOST in bs:
+        return None
+    try:
+        return Decoded(list(bytes(bs).decode(codec)), 0)
+    except UnicodeDecodeError:
+        s = bytes(bs).decode(codec, errors="replace")
+        return Decoded(list(s), s.count("\ufffd"))
