@@ -1,0 +1,783 @@
+"""Off-topic injected content (family ``offtopic``): passages spliced into a document that do not
+belong to it.
+
+Catches:
+- ``topic_outlier``: a passage about another subject (a health article appended to a conference
+  report). The document is cut into segments (paragraphs; long paragraphs into windows of about
+  ``window_han`` Han characters; consecutive short lines grouped), pinyin annotations removed and
+  Traditional folded to Simplified first. Each segment is a tf×idf vector of Han character
+  bigrams; the IDF comes from the corpus profile (``topic_df``) blended with a background of
+  general Chinese vocabulary, so one file alone works too. A robust centre of the document is found
+  by repeatedly dropping the least similar segments; a segment far less similar to that centre
+  than the document's typical segment (both an absolute and a relative threshold) is reported,
+  runs of such segments as one span, with its top terms against the document's top terms.
+- ``foreign_block``: a long run-together pinyin block (or similar unreadable letter run) sitting
+  inside an otherwise Chinese document.
+- ``spam_phrases``: SEO spam phrases (porn, gambling, loans, fake certificates, pirate video, …)
+  from ``rules/lexicons/spam_phrases.txt``; strong phrases fire alone, weak ones only in company.
+- ``title_keyword_suffix``: a title followed by ``|`` ``_`` ``-`` separated keywords that are spam
+  or a list of keywords the body never mentions.
+- ``keyword_stuffing``: a line that repeats one keyword over and over, or lists SEO keyword variants.
+- ``unrelated_headlines``: a block of short headline lines (often with dates or times) whose topic
+  is not the document's (a "recommended stories" rail).
+How: numpy over hashed bigrams (linear in the document), one trie-shaped regex for the lexicon.
+Known false positives: a document that really does change subject halfway (a digest of several
+short news items) has "outliers" by construction; a spam phrase quoted in a report about spam; a
+short list of related links whose titles share no words with the article.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import numpy as np
+
+from ..model import STATUS_OK, Hit
+from ..profile import contributor
+from ..resources import lexicon
+from ..resources.topic import (
+    HAN_CLASS,
+    N_BUCKETS,
+    TopicStats,
+    bigram_buckets,
+    term_buckets,
+    bucket_of_str,
+    idf_weights,
+    normalise,
+    top_bigrams,
+)
+from . import detector
+
+_HAN_RE = re.compile(f"[{HAN_CLASS}]")
+_SENT_END = re.compile(r"[。！？!?；;…]+[”」』）)]*|\.(?=\s)")
+_DEFAULT_STOP_CHARS = "的了是在和与也就都而及或被把对从到为以之其这那我你他她它们个着过吗呢吧啊有"
+
+
+# ---------------------------------------------------------------------------------------------
+# profile: document frequencies of hashed Han bigrams
+
+
+@contributor("topic_df")
+class TopicDocFreq:
+    """In how many documents each Han-bigram bucket occurs (a fixed 2^18 int32 array)."""
+
+    def collect(self, doc):
+        if doc.status != STATUS_OK or not doc.text:
+            return None
+        ids = bigram_buckets(normalise(doc.text))
+        return np.unique(ids).astype(np.uint32) if ids.size else None
+
+    def merge(self, acc, item):
+        if acc is None:
+            acc = np.zeros(N_BUCKETS, dtype=np.int32)
+        if item is not None and len(item):
+            acc[item.astype(np.int64)] += 1
+        return acc
+
+    def finalize(self, acc, n_docs):
+        if acc is None:
+            acc = np.zeros(N_BUCKETS, dtype=np.int32)
+        return TopicStats(acc, n_docs)
+
+
+# ---------------------------------------------------------------------------------------------
+# segmentation
+
+
+def _han_count(s: str) -> int:
+    return len(_HAN_RE.findall(s))
+
+
+def _cut_spans(spans: list[tuple[int, int]], s: int, e: int) -> list[tuple[int, int]]:
+    """[s, e) minus the given sorted spans."""
+    out = []
+    cur = s
+    for a, b in spans:
+        if b <= cur or a >= e:
+            continue
+        if a > cur:
+            out.append((cur, a))
+        cur = max(cur, b)
+    if cur < e:
+        out.append((cur, e))
+    return out
+
+
+def _windows(text: str, s: int, e: int, window: int) -> list[tuple[int, int]]:
+    """Split [s, e) into pieces of about ``window`` Han characters, at sentence ends when possible."""
+    part = text[s:e]
+    han_pos = [m.start() for m in _HAN_RE.finditer(part)]
+    total = len(han_pos)
+    if total < window * 1.5:
+        return [(s, e)]
+    ends = [m.end() for m in _SENT_END.finditer(part)]
+    cuts = []
+    n_pieces = max(1, round(total / window))
+    for k in range(1, n_pieces):
+        target = han_pos[min(total - 1, k * total // n_pieces)]
+        best = None
+        for x in ends:  # nearest sentence end within a third of a window
+            if abs(x - target) <= window // 3 * 2 and (best is None or abs(x - target) < abs(best - target)):
+                best = x
+        cut = best if best is not None else target
+        if (not cuts or cut > cuts[-1]) and 0 < cut < len(part):
+            cuts.append(cut)
+    bounds = [0, *cuts, len(part)]
+    return [(s + a, s + b) for a, b in zip(bounds, bounds[1:]) if b > a]
+
+
+def segments(text: str, params: dict, skip: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
+    """Segments of a document: paragraphs, windows of long paragraphs, groups of short lines."""
+    window = int(params["window_han"])
+    min_han = int(params["min_segment_han"])
+    skip = sorted(skip or [])
+    out: list[tuple[int, int]] = []
+    group: list[tuple[int, int]] = []
+    group_han = 0
+
+    def flush():
+        nonlocal group, group_han
+        if group and group_han >= min_han:
+            out.append((group[0][0], group[-1][1]))
+        group, group_han = [], 0
+
+    pos = 0
+    n = len(text)
+    while pos <= n:
+        nl = text.find("\n", pos)
+        end = n if nl == -1 else nl
+        for a, b in _cut_spans(skip, pos, end):
+            piece = text[a:b]
+            stripped = piece.strip()
+            if not stripped:
+                continue
+            a += len(piece) - len(piece.lstrip())
+            b -= len(piece) - len(piece.rstrip())
+            han = _han_count(piece)
+            if han >= min_han:
+                flush()
+                out.extend(_windows(text, a, b, window))
+            elif han:
+                group.append((a, b))
+                group_han += han
+                if group_han >= window:
+                    flush()
+        if skip and any(a <= end and b > pos for a, b in skip):
+            flush()  # a skipped block separates what is before it from what is after
+        if nl == -1:
+            break
+        pos = nl + 1
+    flush()
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# topic outliers
+
+
+@lru_cache(maxsize=8)
+def _stop_codepoints(chars: str) -> np.ndarray:
+    return np.array(sorted({ord(c) for c in chars}), dtype=np.uint32)
+
+
+def _segment_vectors(text: str, spans, idf: np.ndarray, params: dict):
+    """Per segment: (bucket ids, L2-normalised weights, number of bigrams)."""
+    stop = _stop_codepoints(params["stop_chars"])
+    stop_factor = float(params["stop_factor"])
+    out = []
+    for s, e in spans:
+        ids, is_uni, is_stop = term_buckets(normalise(text[s:e]), False, stop)
+        n_bigrams = int((~is_uni).sum())
+        if ids.size == 0:
+            out.append((ids, np.zeros(0, dtype=np.float64), 0))
+            continue
+        uniq, inv = np.unique(ids, return_inverse=True)
+        tf = np.bincount(inv).astype(np.float64)
+        w = (1.0 + np.log(tf)) * idf[uniq]
+        # a term counts as a stop term when every occurrence of it touches a stop character
+        stopped = np.bincount(inv, weights=is_stop.astype(np.float64), minlength=uniq.size) >= tf
+        w = np.where(stopped, w * stop_factor, w)
+        nrm = float(np.sqrt((w * w).sum()))
+        out.append((uniq, w / nrm if nrm else w, n_bigrams))
+    return out
+
+
+def _han_mask(cp: np.ndarray) -> np.ndarray:
+    return ((cp >= 0x4E00) & (cp <= 0x9FFF)) | ((cp >= 0x3400) & (cp <= 0x4DBF)) | ((cp >= 0xF900) & (cp <= 0xFAFF))
+
+
+def _similarities(vecs, alive: np.ndarray, radius: int = 0) -> np.ndarray:
+    """Cosine of each segment with the sum of the alive segments, leaving out the segment itself
+    and its ``radius`` neighbours on each side (so a spliced passage cut into several windows does
+    not vouch for itself)."""
+    all_ids = [v[0] for v in vecs if v[0].size]
+    if not all_ids:
+        return np.zeros(len(vecs))
+    vocab = np.unique(np.concatenate(all_ids))
+    centre = np.zeros(vocab.size)
+    local = []
+    for (ids, w, _), a in zip(vecs, alive):
+        li = np.searchsorted(vocab, ids)
+        local.append(li)
+        if a and ids.size:
+            np.add.at(centre, li, w)
+    sims = np.zeros(len(vecs))
+    rest = np.empty_like(centre)
+    n = len(vecs)
+    for i, ((ids, w, _), li) in enumerate(zip(vecs, local)):
+        if not ids.size:
+            continue
+        rest[:] = centre
+        for j in range(max(0, i - radius), min(n, i + radius + 1)):
+            if alive[j] and vecs[j][0].size:
+                np.subtract.at(rest, local[j], vecs[j][1])
+        r2 = float((rest * rest).sum())
+        sims[i] = float((rest[li] * w).sum()) / np.sqrt(r2) if r2 > 1e-12 else 0.0
+    return sims
+
+
+def topic_outliers(text: str, profile, params: dict, skip=None):
+    """(segments, similarities, flagged mask, median) for a document; None when it is too small."""
+    spans = segments(text, params, skip)
+    if len(spans) < int(params["min_segments"]):
+        return None
+    common = lexicon(params, params["background_lexicon"])
+    stats = profile.get("topic_df") if profile is not None else None
+    idf = idf_weights(stats, common, float(params["background_docs"]))
+    vecs = _segment_vectors(text, spans, idf, params)
+    usable = np.array([v[2] >= int(params["min_segment_bigrams"]) for v in vecs])
+    if usable.sum() < int(params["min_segments"]):
+        return None
+    han = np.array([_han_count(text[s:e]) for s, e in spans], dtype=float)
+    alive = usable.copy()
+    flagged = np.zeros(len(spans), dtype=bool)
+    med = 0.0
+    sims = np.zeros(len(spans))
+    for _ in range(int(params["iterations"])):
+        sims = _similarities(vecs, alive, int(params["neighbour_radius"]))
+        core = sims[alive]
+        if core.size == 0:
+            return None
+        med = float(np.median(core))
+        cut = min(float(params["max_similarity"]), float(params["relative_similarity"]) * med)
+        new = usable & (sims < cut)
+        if han[new].sum() > float(params["max_outlier_fraction"]) * han[usable].sum():
+            # too much of the document would be "off-topic": keep only the clearest outliers
+            order = np.argsort(sims)
+            new = np.zeros_like(new)
+            budget = float(params["max_outlier_fraction"]) * han[usable].sum()
+            used = 0.0
+            for i in order:
+                if not usable[i] or sims[i] >= cut or used + han[i] > budget:
+                    break
+                new[i] = True
+                used += han[i]
+        if (new == flagged).all():
+            break
+        flagged = new
+        alive = usable & ~flagged
+    if med < float(params["min_document_similarity"]):
+        return None  # no common subject to deviate from (a digest, a list page)
+    return spans, sims, flagged, med, idf
+
+
+@detector("topic_outlier")
+def topic_outlier(doc, profile, params):
+    text = doc.text
+    if _han_count(text[: min(len(text), 4000)]) < 50 and _han_count(text) < int(params["min_document_han"]):
+        return
+    if _han_count(text) < int(params["min_document_han"]):
+        return
+    skip = [(a, b) for a, b in _foreign_spans(text, params) if b - a >= int(params.get("skip_blocks_over", 100))]
+    if doc.front_matter_span:
+        skip.append(tuple(doc.front_matter_span))
+    res = topic_outliers(text, profile, params, skip)
+    if res is None:
+        return
+    spans, sims, flagged, med, idf = res
+    if not flagged.any():
+        return
+    runs: list[list[int]] = []
+    for i in np.flatnonzero(flagged):
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([int(i)])
+    core_text = "\n".join(text[s:e] for (s, e), f in zip(spans, flagged) if not f)
+
+    def weight(bg: str) -> float:
+        return float(idf[bucket_of_str(bg)])
+
+    doc_terms = top_bigrams(core_text, weight, stop=params["stop_chars"])
+    for run in runs:
+        s, e = spans[run[0]][0], spans[run[-1]][1]
+        sim = float(np.mean(sims[run]))
+        seg_terms = top_bigrams(text[s:e], weight, stop=params["stop_chars"])
+        n_han = _han_count(text[s:e])
+        yield Hit(
+            s, e,
+            f"Off-topic passage ({n_han} Han characters) unrelated to the rest of the document: "
+            f"{', '.join(seg_terms[:5])} vs {', '.join(doc_terms[:5])} "
+            f"(similarity {sim:.3f}, typical {med:.3f})",
+            suggestion="",
+            evidence={
+                "score": round(1.0 - sim / med, 3) if med > 0 else 1.0,
+                "similarity": round(sim, 4),
+                "typical_similarity": round(med, 4),
+                "segments": len(run),
+                "segment_terms": seg_terms,
+                "document_terms": doc_terms,
+            },
+        )
+
+
+topic_outlier.param_defaults = {
+    "window_han": 200,
+    "min_segment_han": 40,
+    "min_segment_bigrams": 30,
+    "min_segments": 4,
+    "min_document_han": 300,
+    "background_lexicon": "common_bigrams.txt",
+    "background_docs": 20,
+    "stop_chars": _DEFAULT_STOP_CHARS,
+    "stop_factor": 0.3,
+    "max_similarity": 0.02,
+    "relative_similarity": 0.15,
+    "min_document_similarity": 0.08,
+    "max_outlier_fraction": 0.45,
+    "iterations": 4,
+    "neighbour_radius": 1,
+    "skip_blocks_over": 100,
+    "min_foreign_chars": 150,
+    "min_context_han": 200,
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# foreign (unreadable) blocks
+
+# a run of Latin letters glued together with Chinese or ASCII punctuation but (almost) no spaces
+_LETTER_RUN = re.compile(r"[a-zü]{2,}(?:[,，。、；;：:！!？?'’·\-]{0,2}[a-zü]+)*", re.I)
+_VOWELS = set("aeiouüv")
+_LONG_LETTERS = re.compile(r"[a-z]{12}")
+
+
+def _fallback_pinyin_spans(text: str, min_chars: int) -> list[tuple[int, int]]:
+    out = []
+    for m in _LETTER_RUN.finditer(text):
+        s = m.group()
+        if len(s) < min_chars:
+            continue
+        letters = [c for c in s.lower() if c.isalpha()]
+        vowels = sum(c in _VOWELS for c in letters)
+        if letters and 0.28 <= vowels / len(letters) <= 0.6 and s == s.lower():
+            out.append((m.start(), m.end()))
+    return out
+
+
+def _foreign_spans(text: str, params: dict) -> list[tuple[int, int]]:
+    min_chars = int(params.get("min_foreign_chars", 150))
+    if not _LONG_LETTERS.search(text):  # cheap pre-check: no long letter run at all
+        return []
+    spans = None
+    try:
+        from . import pinyin as _py
+
+        helper = getattr(_py, "pinyin_block_spans", None)
+        if helper is not None:
+            spans = [(int(a), int(b)) for a, b in helper(text)]
+    except Exception:  # helper missing or failing: use the local heuristic
+        spans = None
+    if spans is None:
+        spans = _fallback_pinyin_spans(text, min_chars)
+    return sorted((a, b) for a, b in spans if b - a >= min_chars)
+
+
+@detector("foreign_block")
+def foreign_block(doc, profile, params):
+    text = doc.text
+    spans = _foreign_spans(text, params)
+    if not spans:
+        return
+    total_han = _han_count(text)
+    for a, b in spans:
+        context = total_han - _han_count(text[a:b])
+        if context < int(params["min_context_han"]):
+            continue  # the document is not Chinese around it: nothing to be foreign to
+        yield Hit(
+            a, b,
+            f"Unreadable block of {b - a} characters (run-together pinyin or similar) inside Chinese text: "
+            f"injected content that does not belong to the document",
+            suggestion="",
+            evidence={"chars": b - a, "context_han": context},
+        )
+
+
+foreign_block.param_defaults = {"min_foreign_chars": 150, "min_context_han": 100}
+
+
+# ---------------------------------------------------------------------------------------------
+# spam phrases
+
+
+def _trie_pattern(words) -> str:
+    """A regex alternation shaped as a trie (fast: one character class per branch point)."""
+    trie: dict = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node) -> str:
+        end = "" in node
+        branches = [re.escape(ch) + build(sub) for ch, sub in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if end else body
+
+    return build(trie)
+
+
+@lru_cache(maxsize=8)
+def _spam_table(entries: tuple[str, ...]):
+    info: dict[str, tuple[str, bool]] = {}
+    for line in entries:
+        parts = [p.strip() for p in line.split("\t")]
+        if not parts[0]:
+            continue
+        cat = parts[1] if len(parts) > 1 and parts[1] else "spam"
+        strong = (parts[2] if len(parts) > 2 else "strong").lower() == "strong"
+        info[parts[0].lower()] = (cat, strong)
+    pat = re.compile(_trie_pattern(sorted(info, key=len, reverse=True)), re.I)
+    return pat, info
+
+
+@lru_cache(maxsize=8)
+def _context_pattern(entries: tuple[str, ...]):
+    return re.compile("|".join(re.escape(e) for e in sorted(entries, key=len, reverse=True)))
+
+
+_ASCII_WORD = re.compile(r"[a-z0-9]", re.I)
+
+
+def spam_matches(text: str, params: dict):
+    """(start, end, phrase, category, strong) of every lexicon phrase in ``text``."""
+    pat, info = _spam_table(lexicon(params, params["lexicon"]))
+    out = []
+    for m in pat.finditer(text):
+        s, e = m.span()
+        word = m.group().lower()
+        # a Latin entry must not be a piece of a longer Latin word ("bbin" in "rabbinical")
+        if _ASCII_WORD.match(word[0]) and s > 0 and _ASCII_WORD.match(text[s - 1]):
+            continue
+        if _ASCII_WORD.match(word[-1]) and e < len(text) and _ASCII_WORD.match(text[e]):
+            continue
+        cat, strong = info[word]
+        out.append((s, e, m.group(), cat, strong))
+    return out
+
+
+_SENTENCE = re.compile(r"[^。！？!?\n]*[。！？!?]?")
+
+
+@detector("spam_phrases")
+def spam_phrases(doc, profile, params):
+    text = doc.text
+    matches = spam_matches(text, params)
+    if not matches:
+        return
+    ctx = _context_pattern(lexicon(params, params["report_context_lexicon"]))
+    gap = int(params["cluster_gap"])
+    clusters: list[list[tuple]] = []
+    for m in matches:
+        if clusters and m[0] - clusters[-1][-1][1] <= gap and "\n" not in text[clusters[-1][-1][1]:m[0]]:
+            clusters[-1].append(m)
+        else:
+            clusters.append([m])
+    for cl in clusters:
+        s, e = cl[0][0], cl[-1][1]
+        ls = text.rfind("\n", 0, s) + 1
+        le = text.find("\n", e)
+        le = len(text) if le == -1 else le
+        line = text[ls:le]
+        reported = bool(ctx.search(line))
+        strong = [m for m in cl if m[4] and not reported]
+        distinct = {m[2].lower() for m in cl}
+        if not strong and len(distinct) < int(params["min_weak_terms"]):
+            continue
+        terms = sorted(distinct)
+        cats = sorted({m[3] for m in cl})
+        whole_line = not text[ls:s].strip() and not text[e:le].strip()
+        yield Hit(
+            s, e,
+            f"Spam phrase{'s' if len(terms) > 1 else ''} ({', '.join(cats)}): {', '.join(terms[:8])}",
+            suggestion="" if whole_line else None,
+            evidence={"terms": terms[:20], "categories": cats, "strong": len(strong) > 0},
+        )
+
+
+spam_phrases.param_defaults = {
+    "lexicon": "spam_phrases.txt",
+    "report_context_lexicon": "spam_report_context.txt",
+    "min_weak_terms": 2,
+    "cluster_gap": 40,
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# title keyword suffixes
+
+_TITLE_SEP = re.compile(r"\s*(?:[|｜丨]|_{1,2}|(?<=\S)\s+-{1,2}\s+|(?<=[^\sA-Za-z0-9])-{1,2}(?=[^\sA-Za-z0-9])|—{1,2})\s*")
+_MD_HEADING = re.compile(r"^#{1,6}\s+")
+_FM_TITLE = re.compile(r"^title\s*:\s*", re.I)
+
+
+def _title_lines(doc) -> list[tuple[int, int]]:
+    """Spans of the lines that hold a title: the first content line, Markdown headings, a front
+    matter ``title:`` value."""
+    out = []
+    first = True
+    fm = doc.front_matter_span
+    for s, e, line in doc.lines():
+        if not line.strip():
+            continue
+        if fm and fm[0] <= s < fm[1]:
+            m = _FM_TITLE.match(line)
+            if m:
+                out.append((s + m.end(), e))
+            continue
+        m = _MD_HEADING.match(line)
+        if m:
+            out.append((s + m.end(), e))
+        elif first:
+            out.append((s, e))
+        first = False
+    return out
+
+
+def _bigrams_of(s: str) -> set[str]:
+    s = normalise(s)
+    out = set()
+    for m in re.finditer(f"[{HAN_CLASS}]{{2,}}", s):
+        g = m.group()
+        out.update(g[i:i + 2] for i in range(len(g) - 1))
+    return out
+
+
+@detector("title_keyword_suffix")
+def title_keyword_suffix(doc, profile, params):
+    text = doc.text
+    max_len = int(params["max_title_chars"])
+    body_bigrams = None
+    for ts, te in _title_lines(doc):
+        title = text[ts:te]
+        if len(title) > max_len or not _TITLE_SEP.search(title):
+            continue
+        seps = list(_TITLE_SEP.finditer(title))
+        head_end = seps[0].start()
+        if not _HAN_RE.search(title[:head_end]):
+            continue
+        parts = [p.strip() for p in _TITLE_SEP.split(title[seps[0].start():]) if p.strip()]
+        if not parts:
+            continue
+        start = ts + head_end
+        spam = spam_matches(title[head_end:], params)
+        terms = sorted({m[2] for m in spam})
+        if spam and (any(m[4] for m in spam) or len(terms) >= 1):
+            yield Hit(start, te,
+                      f"Spam keywords appended to the title: {', '.join(terms[:6])}",
+                      suggestion="", evidence={"terms": terms, "keywords": parts[:12]})
+            continue
+        if len(parts) < int(params["min_keywords"]):
+            continue  # one or two parts: a site name or a section, not a keyword list
+        if any(len(p) > int(params["max_keyword_chars"]) for p in parts):
+            continue
+        if body_bigrams is None:
+            body_bigrams = _bigrams_of(text[:ts] + text[te:])
+        unrelated = [p for p in parts if not (_bigrams_of(p) & body_bigrams)]
+        if len(unrelated) >= int(params["min_keywords"]) and len(unrelated) / len(parts) >= 0.6:
+            yield Hit(start, te,
+                      f"Keyword list appended to the title ({len(parts)} keywords the text never mentions: "
+                      f"{', '.join(unrelated[:6])})",
+                      suggestion="", evidence={"keywords": parts[:12], "unrelated": unrelated[:12]})
+
+
+title_keyword_suffix.param_defaults = {
+    "lexicon": "spam_phrases.txt",
+    "max_title_chars": 200,
+    "min_keywords": 3,
+    "max_keyword_chars": 16,
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# keyword stuffing
+
+_ITEM_SEP = re.compile(r"[\s,，、|｜/;；_]+")
+# the same 2–10 character phrase repeated five or more times in a row (with separators)
+_REPEAT = re.compile(rf"([{HAN_CLASS}A-Za-z0-9]{{2,10}}?)(?:[\s,，、|｜/_\-]{{0,3}}\1){{4,}}")
+
+
+@detector("keyword_stuffing")
+def keyword_stuffing(doc, profile, params):
+    text = doc.text
+    suffixes = lexicon(params, params["suffix_lexicon"])
+    min_items = int(params["min_items"])
+    for ls, le, line in doc.lines():
+        if len(line) < 12:
+            continue
+        if len(line) <= 5000:
+            for m in _REPEAT.finditer(line):
+                unit = m.group(1)
+                if len(set(unit)) == 1 and not _HAN_RE.search(unit):
+                    continue  # "-----", "0000": not a keyword
+                if not _HAN_RE.search(unit) and len(unit) < 3:
+                    continue
+                n = m.group().count(unit)
+                yield Hit(ls + m.start(), ls + m.end(),
+                          f"Keyword stuffing: “{unit}” repeated {n} times in a row",
+                          suggestion=unit, evidence={"keyword": unit, "repeats": n})
+        items = [p for p in _ITEM_SEP.split(line) if p]
+        if len(items) < min_items or len(line) > 600:
+            continue
+        if sum(len(p) for p in items) / len(items) > int(params["max_item_chars"]):
+            continue
+        # the head keyword most items share (a Han bigram or longer)
+        counts: dict[str, int] = {}
+        for p in items:
+            for g in _bigrams_of(p):
+                counts[g] = counts.get(g, 0) + 1
+        if not counts:
+            continue
+        head, n_head = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
+        if n_head / len(items) < float(params["min_shared_fraction"]):
+            continue
+        with_suffix = [p for p in items if head in normalise(p) and any(p.endswith(x) or x in p[2:] for x in suffixes)]
+        kinds = {x for p in with_suffix for x in suffixes if x in p}
+        if len(with_suffix) >= int(params["min_suffix_items"]) and len(kinds) >= 2:
+            yield Hit(ls, le,
+                      f"Keyword stuffing: {len(items)} keyword variants of “{head}” "
+                      f"({', '.join(items[:5])}…)",
+                      suggestion="", evidence={"head": head, "items": items[:20], "suffixes": sorted(kinds)[:10]})
+
+
+keyword_stuffing.param_defaults = {
+    "suffix_lexicon": "seo_keyword_suffixes.txt",
+    "min_items": 5,
+    "max_item_chars": 14,
+    "min_shared_fraction": 0.6,
+    "min_suffix_items": 3,
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# lists of unrelated headlines
+
+_DATE_ONLY = re.compile(
+    r"^\s*[\[(（【]?\s*(?:\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?|\d{1,2}[-/.月]\d{1,2}日?)"
+    r"(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?\s*[\])）】]?\s*$|^\s*\d{1,2}:\d{2}(?::\d{2})?\s*$")
+_HAS_DATE = re.compile(r"\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}|\d{1,2}月\d{1,2}日|\b\d{1,2}:\d{2}\b|\d{1,2}-\d{1,2}\s")
+
+
+def headline_blocks(doc, params) -> list[tuple[list[tuple[int, int]], int]]:
+    """Runs of short lines (blank lines and date/time lines allowed between them): each run as
+    (headline line spans, number of date/time marks)."""
+    max_chars = int(params["max_line_chars"])
+    blocks = []
+    cur: list[tuple[int, int]] = []
+    dates = 0
+    for s, e, line in doc.lines():
+        st = line.strip()
+        if not st:
+            continue
+        if _DATE_ONLY.match(st):
+            dates += 1
+            continue
+        if len(st) <= max_chars and _han_count(st) >= int(params["min_line_han"]):
+            cur.append((s, e))
+            if _HAS_DATE.search(st):
+                dates += 1
+            continue
+        if len(cur) >= int(params["min_items"]):
+            blocks.append((cur, dates))
+        cur, dates = [], 0
+    if len(cur) >= int(params["min_items"]):
+        blocks.append((cur, dates))
+    return blocks
+
+
+def _vector(text: str, idf: np.ndarray, stop: np.ndarray, stop_factor: float):
+    ids, _, is_stop = term_buckets(normalise(text), False, stop)
+    if not ids.size:
+        return ids, np.zeros(0)
+    uniq, inv = np.unique(ids, return_inverse=True)
+    tf = np.bincount(inv).astype(float)
+    w = (1.0 + np.log(tf)) * idf[uniq]
+    stopped = np.bincount(inv, weights=is_stop.astype(float), minlength=uniq.size) >= tf
+    w = np.where(stopped, w * stop_factor, w)
+    n = float(np.sqrt((w * w).sum()))
+    return uniq, (w / n if n else w)
+
+
+def _cos(a, b) -> float:
+    _, ia, ib = np.intersect1d(a[0], b[0], assume_unique=True, return_indices=True)
+    return float((a[1][ia] * b[1][ib]).sum())
+
+
+@detector("unrelated_headlines")
+def unrelated_headlines(doc, profile, params):
+    text = doc.text
+    blocks = headline_blocks(doc, params)
+    if not blocks:
+        return
+    common = lexicon(params, params["background_lexicon"])
+    stats = profile.get("topic_df") if profile is not None else None
+    idf = idf_weights(stats, common, float(params["background_docs"]))
+    stop = _stop_codepoints(params["stop_chars"])
+    sf = float(params["stop_factor"])
+    for lines, dates in blocks:
+        bs, be = lines[0][0], lines[-1][1]
+        rest = text[:bs] + "\n" + text[be:]
+        if doc.front_matter_span:
+            fs, fe = doc.front_matter_span
+            if fe <= bs:
+                rest = text[fe:bs] + "\n" + text[be:]
+        if _han_count(rest) < int(params["min_rest_han"]):
+            continue  # the document is mostly this list: nothing to compare it with
+        rest_vec = _vector(rest, idf, stop, sf)
+        item_vecs = [_vector(text[s:e], idf, stop, sf) for s, e in lines]
+        item_sims = [(_cos(v, rest_vec) if v[0].size else 0.0) for v in item_vecs]
+        block_sim = _cos(_vector("\n".join(text[s:e] for s, e in lines), idf, stop, sf), rest_vec)
+        off = [x < float(params["max_item_similarity"]) for x in item_sims]
+        frac_off = sum(off) / len(off)
+        # headlines about other subjects are also unrelated to each other
+        pair = [_cos(a, b) for a, b in zip(item_vecs, item_vecs[1:]) if a[0].size and b[0].size]
+        mutual = float(np.mean(pair)) if pair else 0.0
+        headline_like = dates >= max(2, len(lines) // 3) or mutual < float(params["max_mutual_similarity"])
+        if block_sim < float(params["max_block_similarity"]) and frac_off >= float(params["min_offtopic_items"]) and headline_like:
+            yield Hit(
+                bs, be,
+                f"List of {len(lines)} headlines about other subjects (a recommendation block): "
+                f"similarity to the document {block_sim:.3f}, {sum(off)}/{len(off)} items unrelated",
+                suggestion="",
+                evidence={"items": len(lines), "dates": dates, "block_similarity": round(block_sim, 4),
+                          "offtopic_items": sum(off), "mutual_similarity": round(mutual, 4)},
+            )
+
+
+unrelated_headlines.param_defaults = {
+    "max_line_chars": 80,
+    "min_line_han": 6,
+    "min_items": 5,
+    "min_rest_han": 200,
+    "max_block_similarity": 0.05,
+    "max_item_similarity": 0.03,
+    "min_offtopic_items": 0.7,
+    "max_mutual_similarity": 0.05,
+    "background_lexicon": "common_bigrams.txt",
+    "background_docs": 20,
+    "stop_chars": _DEFAULT_STOP_CHARS,
+    "stop_factor": 0.3,
+}

@@ -1,0 +1,235 @@
+"""Term statistics for the off-topic rules: hashed Han character bigrams, corpus document
+frequencies and IDF weights.
+
+A term is a pair of adjacent Han characters (after folding Traditional to Simplified character by
+character and removing inline pinyin annotations such as ``網(wǎng)``). Bigrams are hashed into
+``N_BUCKETS`` buckets with a fixed multiplicative hash over their code points (the same in every
+process, unlike ``hash()``), so the corpus statistics are one fixed-size integer array however
+large the corpus is. Everything per document is vectorised with numpy (linear in its length).
+"""
+from __future__ import annotations
+
+import math
+import os
+import re
+from functools import lru_cache
+
+import numpy as np
+
+BUCKET_BITS = 18
+N_BUCKETS = 1 << BUCKET_BITS
+_MULT = np.uint64(0x9E3779B97F4A7C15)
+_SHIFT = np.uint64(64 - BUCKET_BITS)
+
+HAN_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüêńňǹḿ"
+# 網(wǎng) / 網(wang3) / 會(huì ) / 脑(nao): a Han character followed by its pinyin in brackets
+_ANNOTATION = re.compile(rf"(?<=[{HAN_CLASS}])[(（]\s*[a-z{_TONED}]{{1,7}}[1-5]?\s*[)）]", re.I)
+# 《,(,)》: punctuation "annotated" with itself, as annotation tools leave it
+_PUNCT_ANNOTATION = re.compile(r"(?<=[,，。.、；;：:！!？?])[(（][,，。.、；;：:！!？?][)）]")
+
+
+def strip_annotations(text: str) -> str:
+    """Remove inline pinyin annotations so annotated text reads (and counts) as plain Han text.
+
+    Uses the pinyin family's helper when it is available, else a local equivalent."""
+    if "(" not in text and "（" not in text:
+        return text
+    helper = _pinyin_helper("strip_annotations")
+    if helper is not None:
+        try:
+            return helper(text)
+        except Exception:  # the helper's failure must not stop topic analysis
+            pass
+    return _PUNCT_ANNOTATION.sub("", _ANNOTATION.sub("", text))
+
+
+def _pinyin_helper(name: str):
+    try:
+        from ..detectors import pinyin
+    except Exception:
+        return None
+    return getattr(pinyin, name, None)
+
+
+@lru_cache(maxsize=1)
+def t2s_table() -> dict[int, str]:
+    """Character-level Traditional→Simplified map (first candidate of OpenCC's TSCharacters)."""
+    try:
+        import opencc
+
+        path = os.path.join(os.path.dirname(opencc.__file__), "dictionary", "TSCharacters.txt")
+        table: dict[int, str] = {}
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) >= 2 and len(parts[0]) == 1 and len(parts[1]) == 1:
+                    table[ord(parts[0])] = parts[1]
+        return table
+    except Exception:
+        return {}
+
+
+def normalise(text: str) -> str:
+    """Text as the topic model reads it: annotations removed, Traditional folded to Simplified."""
+    return strip_annotations(text).translate(t2s_table())
+
+
+def _codepoints(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def _is_han(cp: np.ndarray) -> np.ndarray:
+    return ((cp >= 0x4E00) & (cp <= 0x9FFF)) | ((cp >= 0x3400) & (cp <= 0x4DBF)) | ((cp >= 0xF900) & (cp <= 0xFAFF))
+
+
+def bigram_buckets(text: str) -> np.ndarray:
+    """Bucket ids of every adjacent Han-Han pair in ``text`` (with repeats, in order)."""
+    return term_buckets(text, unigrams=False)[0]
+
+
+_UNI = np.uint64(0x1FFFFF)  # second "character" of a unigram key (no real code point is this large)
+
+
+def term_buckets(text: str, unigrams: bool = True, stop: np.ndarray | None = None):
+    """Bucket ids of the Han terms of ``text``: every adjacent Han pair, and (``unigrams``) every
+    Han character. Returns (ids, is_unigram, is_stop): is_stop marks terms made only of / touching
+    a stop character (function words such as 的, 了)."""
+    empty = np.zeros(0, dtype=np.int64)
+    if not text:
+        return empty, np.zeros(0, dtype=bool), np.zeros(0, dtype=bool)
+    cp = _codepoints(text)
+    han = _is_han(cp)
+    pair = han[:-1] & han[1:] if cp.size > 1 else np.zeros(0, dtype=bool)
+    a = cp[:-1][pair].astype(np.uint64)
+    b = cp[1:][pair].astype(np.uint64)
+    ids = [bucket_of(a, b)]
+    uni = [np.zeros(a.size, dtype=bool)]
+    st = None
+    if stop is not None and stop.size:
+        is_stop = np.isin(cp, stop)
+        st = [(is_stop[:-1] | is_stop[1:])[pair]] if cp.size > 1 else [np.zeros(0, dtype=bool)]
+    if unigrams:
+        hc = cp[han].astype(np.uint64)
+        ids.append(bucket_of(hc, np.full(hc.size, _UNI, dtype=np.uint64)))
+        uni.append(np.ones(hc.size, dtype=bool))
+        if st is not None:
+            st.append(is_stop[han])
+    ids_a = np.concatenate(ids)
+    uni_a = np.concatenate(uni)
+    st_a = np.concatenate(st) if st is not None else np.zeros(ids_a.size, dtype=bool)
+    return ids_a, uni_a, st_a
+
+
+def bucket_of(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    key = (a << np.uint64(21)) | b
+    with np.errstate(over="ignore"):
+        return ((key * _MULT) >> _SHIFT).astype(np.int64)
+
+
+def bucket_of_str(bigram: str) -> int:
+    a = np.array([ord(bigram[0])], dtype=np.uint64)
+    b = np.array([ord(bigram[1])], dtype=np.uint64)
+    return int(bucket_of(a, b)[0])
+
+
+class TopicStats:
+    """What the profile pass learnt: in how many documents each bigram bucket occurs."""
+
+    def __init__(self, df: np.ndarray, n_docs: int) -> None:
+        self.df = df
+        self.n_docs = n_docs
+
+    def __getstate__(self):
+        return {"df": self.df, "n_docs": self.n_docs}
+
+    def __setstate__(self, state):
+        self.df = state["df"]
+        self.n_docs = state["n_docs"]
+
+
+def background_df(common: tuple[str, ...]) -> np.ndarray:
+    """Assumed document frequency (a fraction) of general-vocabulary bigrams, by frequency rank."""
+    return _background_df(common)
+
+
+@lru_cache(maxsize=4)
+def _background_df(common: tuple[str, ...]) -> np.ndarray:
+    bg = np.zeros(N_BUCKETS, dtype=np.float32)
+    for rank, w in enumerate(common):
+        if len(w) != 2:
+            continue
+        frac = 0.8 if rank < 300 else 0.5 if rank < 1000 else 0.3 if rank < 2000 else 0.15
+        i = bucket_of_str(w)
+        bg[i] = max(bg[i], frac)
+    return bg
+
+
+_IDF_CACHE: dict[tuple, np.ndarray] = {}
+
+
+def idf_weights(stats: TopicStats | None, common: tuple[str, ...], background_docs: float) -> np.ndarray:
+    """IDF per bucket from the corpus, blended with ``background_docs`` pseudo-documents of general
+    Chinese so a small corpus (one file) still down-weights common vocabulary."""
+    n = stats.n_docs if stats is not None else 0
+    key = (id(stats), n, id(common), float(background_docs))
+    got = _IDF_CACHE.get(key)
+    if got is not None:
+        return got
+    bg = background_df(common)
+    df = stats.df.astype(np.float32) if stats is not None else np.zeros(N_BUCKETS, dtype=np.float32)
+    idf = np.log((n + background_docs + 1.0) / (df + background_docs * bg + 1.0)) + 1.0
+    idf = idf.astype(np.float32)
+    if len(_IDF_CACHE) > 8:
+        _IDF_CACHE.clear()
+    _IDF_CACHE[key] = idf
+    return idf
+
+
+def _chains(text: str, longer: str, count: int) -> bool:
+    """``longer`` accounts for most occurrences of the bigram that would extend the term."""
+    return text.count(longer) >= max(1, 0.7 * count)
+
+
+def top_bigrams(text: str, weight_of, k: int = 6, stop: str = "") -> list[str]:
+    """The ``k`` most characteristic terms of ``text`` by tf×idf over Han bigrams (for evidence;
+    called on few texts). Bigrams touching a stop character are skipped; top bigrams that chain in
+    the text ("互联" + "联网" in "互联网") are shown as the longer term."""
+    norm = normalise(text)
+    runs = [m.group() for m in re.finditer(rf"[{HAN_CLASS}]{{2,}}", norm)]
+    counts: dict[str, int] = {}
+    for g in runs:
+        for i in range(len(g) - 1):
+            bg = g[i:i + 2]
+            if bg[0] in stop or bg[1] in stop:
+                continue
+            counts[bg] = counts.get(bg, 0) + 1
+    scored = sorted(counts.items(), key=lambda kv: (-(1 + math.log(kv[1])) * weight_of(kv[0]), kv[0]))
+    top = [w for w, _ in scored[: k * 3]]
+    joined = "\n".join(runs)
+    terms: list[str] = []
+    used: set[str] = set()
+    for w in top:
+        if w in used:
+            continue
+        term = w
+        grown = True
+        while grown and len(term) < 7:  # extend with bigrams that chain with it in the text
+            grown = False
+            for x in counts:
+                if x not in used and x != w and x[0] == term[-1] and _chains(joined, term + x[1], max(counts[x], counts[term[-2:]])):
+                    term += x[1]
+                    used.add(x)
+                    grown = True
+                    break
+                if x not in used and x != w and x[1] == term[0] and _chains(joined, x[0] + term, max(counts[x], counts[term[:2]])):
+                    term = x[0] + term
+                    used.add(x)
+                    grown = True
+                    break
+        used.add(w)
+        if not any(term in t for t in terms):
+            terms.append(term)
+        if len(terms) >= k:
+            break
+    return terms
