@@ -46,7 +46,9 @@
       head.appendChild(el("span", "muted", " · line " + f.line + ":" + f.column));
       item.appendChild(head);
       item.appendChild(el("div", null, f.message));
-      if (f.suggestion !== null && f.suggestion !== undefined) {
+      if (f.suggestion === "") {
+        item.appendChild(el("div", "muted", "suggestion: delete this text"));
+      } else if (f.suggestion !== null && f.suggestion !== undefined) {
         var s = el("div", null, "suggestion: ");
         var sug = String(f.suggestion);
         s.appendChild(el("span", "sugg", sug.length > 300 ? sug.slice(0, 300) + "…" : sug));
