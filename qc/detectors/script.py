@@ -646,17 +646,13 @@ def is_pinyin_word(word: str) -> bool:
     return ok[len(w)]
 
 
-def _pinyin_checker():
-    """The pinyin family's syllable test when it exposes one, else ours."""
+def _pinyin_family_spans(text: str) -> list[tuple[int, int]]:
+    """The pinyin family's own pinyin-block spans (qc.detectors.pinyin), so SC06 never claims them."""
     try:
-        from . import pinyin as pinyin_family  # noqa: PLC0415
-
-        fn = getattr(pinyin_family, "is_pinyin_word", None)
-        if callable(fn):
-            return fn
-    except Exception:  # the pinyin module is optional here
-        pass
-    return is_pinyin_word
+        from .pinyin import pinyin_block_spans
+    except ImportError:  # the pinyin family is optional here; our syllable test still applies
+        return []
+    return _merge(list(pinyin_block_spans(text)))
 
 
 def _quoted(text: str, a: int, b: int) -> bool:
@@ -691,7 +687,7 @@ def latin_passages(doc, profile, params):
     min_prob, budget = float(params["min_probability"]), int(params["max_detect"])
     fm = doc.front_matter_span or (0, 0)
     urls = _url_spans(text)
-    pinyin_word = _pinyin_checker()
+    pinyin_spans: list[tuple[int, int]] | None = None  # computed on the first candidate
     for m in _LATIN_RUN.finditer(text):
         a0, b0 = m.span()
         if b0 - a0 < min_letters or fm[0] <= a0 < fm[1]:
@@ -716,8 +712,12 @@ def latin_passages(doc, profile, params):
                 continue  # names, titles, acronyms: natural sentences are mostly lowercase words
             if len(words) <= max_title and _quoted(text, a, b):
                 continue  # a quoted title
-            if sum(1 for w in words if pinyin_word(w)) / len(words) >= pinyin_share:
+            if sum(1 for w in words if is_pinyin_word(w)) / len(words) >= pinyin_share:
                 continue  # pinyin: the pinyin family's
+            if pinyin_spans is None:
+                pinyin_spans = _pinyin_family_spans(text)
+            if any(ps < b and pe > a and min(pe, b) - max(ps, a) >= (b - a) / 2 for ps, pe in pinyin_spans):
+                continue  # the pinyin family flags (most of) this run
             if _CODE_TOKENS.search(seg) or len(_CODE_CHARS.findall(_line_of(text, a, b))) >= 3:
                 continue  # code: command-line options, calls, or a line full of code symbols
             if budget <= 0:
