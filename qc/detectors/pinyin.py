@@ -74,6 +74,7 @@ class Word(NamedTuple):
     toned: bool
     letters: int = 0
     logprob: float = 0.0
+    title_syllable: bool = False  # a Capitalised single toneless syllable: "Nao", "Li"
 
 
 class Block(NamedTuple):
@@ -136,10 +137,24 @@ def _segment(word: str, table: frozenset[str], logprob: dict[str, float]) -> tup
 _OTHER = ("other", 0, 0.0, False, 0.0)
 
 
+class Tables(NamedTuple):
+    syllables: frozenset[str]  # every syllable
+    segmenting: frozenset[str]  # syllables used to segment words
+    logprob: dict[str, float]
+    english: frozenset[str]
+
+
+@lru_cache(maxsize=8)
+def _tables(lexdirs: str) -> Tables:
+    params = {"_lexicons": lexdirs}
+    return Tables(pt.syllables(params), pt.segmenting_syllables(params), pt.syllable_logprob(params),
+                  pt.english_words(params))
+
+
 @lru_cache(maxsize=65536)
 def _classify(token: str, lexdirs: str) -> tuple[str, int, float, bool, float]:
     """(kind, syllables, weight, toned, summed syllable log-frequency) of one Latin word."""
-    params = {"_lexicons": lexdirs}
+    tables = _tables(lexdirs)
     base, n_marks = pt.strip_tones(token)
     letters = re.sub(r"[0-9'’]", "", base)
     if not letters:
@@ -153,8 +168,8 @@ def _classify(token: str, lexdirs: str) -> tuple[str, int, float, bool, float]:
     else:
         return _OTHER  # camelCase, base64
     low = base.lower()
-    table = pt.segmenting_syllables(params)
-    logprob = pt.syllable_logprob(params)
+    table = tables.segmenting
+    logprob = tables.logprob
     has_digits = any(c.isdigit() for c in low)
     if has_digits:  # tone numbers: every digit 0-5 closes a syllable group
         parts = _SYL_PART.findall(low)
@@ -177,7 +192,7 @@ def _classify(token: str, lexdirs: str) -> tuple[str, int, float, bool, float]:
     toned = n_marks > 0 or has_digits
     if n_marks > n:  # more tone marks than syllables: not pinyin (e.g. Vietnamese, French)
         return _OTHER
-    if not toned and low in pt.english_words(params):
+    if not toned and low in tables.english:
         return "en", n, 0.0, False, lp
     if toned:
         weight = float(n)
@@ -230,17 +245,26 @@ def _words(text: str, lexdirs: str) -> list[Word]:
                 ps, pe = s + piece.start(), s + piece.end()
                 if len(ptok) >= 4 and ptok.islower() and ptok.isalpha():
                     pk = _classify(ptok, lexdirs)
-                    out.append(Word(ps, pe, pk[0], pk[1], pk[2], pk[3], len(ptok), pk[4]))
+                    out.append(Word(ps, pe, pk[0], pk[1], pk[2], pk[3], len(ptok), pk[4]))  # lowercase
                 else:
                     out.append(other(ps, pe))
             continue
-        out.append(Word(s, e, kind, syl, weight, toned, sum(1 for c in tok if c.isalpha()), lp))
+        title = kind == "py" and not toned and syl == 1 and tok[0].isupper() and tok[1:].islower()
+        out.append(Word(s, e, kind, syl, weight, toned, sum(1 for c in tok if c.isalpha()), lp, title))
     return out
 
 
-def _blocks(text: str, lexdirs: str, min_syllables: float, max_english_share: float,
-            max_gap: int, min_letters_per_syllable: float, min_mean_logprob: float) -> list[Block]:
+def _blocks(text: str, lexdirs: str, glosses: list[tuple[int, int]], min_syllables: float,
+            max_english_share: float, max_gap: int, min_letters_per_syllable: float,
+            min_mean_logprob: float) -> list[Block]:
     words = _words(text, lexdirs)
+    if glosses:  # the readings of annotations are not a text block
+        gi = 0
+        for k, w in enumerate(words):
+            while gi < len(glosses) and glosses[gi][1] <= w.start:
+                gi += 1
+            if gi < len(glosses) and glosses[gi][0] <= w.start:
+                words[k] = w._replace(kind="other")
     out: list[Block] = []
     run: list[Word] = []
 
@@ -248,6 +272,17 @@ def _blocks(text: str, lexdirs: str, min_syllables: float, max_english_share: fl
         if not run:
             return
         weight = sum(w.weight for w in run)
+        # Capitalised syllables count half (Li Na, Wang Fang are names), but a name has at most
+        # three: four or more in a row, joined only by spaces, is text ("Nao Geng You Cheng")
+        i = 0
+        while i < len(run):
+            j = i
+            while j < len(run) and run[j].title_syllable and (
+                    j == i or not text[run[j - 1].end:run[j].start].strip(" ")):
+                j += 1
+            if j - i >= 4:
+                weight += sum(1.0 - w.weight for w in run[i:j])
+            i = max(j, i + 1)
         english = sum(1 for w in run if w.kind == "en")
         if weight >= min_syllables and english <= max_english_share * len(run):
             py = [w for w in run if w.kind == "py"]
@@ -290,9 +325,9 @@ def _blocks(text: str, lexdirs: str, min_syllables: float, max_english_share: fl
 
 def _gloss_syllables(gloss: str, lexdirs: str) -> tuple[list[str], bool] | None:
     """The toneless syllables of a gloss like ``wǎng``, ``nao3``, ``nǎo gěng``, or None."""
-    params = {"_lexicons": lexdirs}
-    full = pt.syllables(params)
-    seg = pt.segmenting_syllables(params)
+    tables = _tables(lexdirs)
+    full = tables.syllables
+    seg = tables.segmenting
     out: list[str] = []
     toned = False
     for tok in gloss.split():
@@ -431,9 +466,9 @@ def _analyse(text: str, lexdirs: str, block_key: tuple, annot_key: tuple) -> Ana
     blocks: list[Block] = []
     stretches: list[Stretch] = []
     if _HAS_LATIN.search(text):
-        blocks = _blocks(text, lexdirs, *block_key)
-        if "(" in text or "（" in text:
-            stretches = _stretches(text, _annotations(text, lexdirs), *annot_key)
+        annots = _annotations(text, lexdirs) if "(" in text or "（" in text else []
+        stretches = _stretches(text, annots, *annot_key)
+        blocks = _blocks(text, lexdirs, [(a.gloss_start, a.gloss_end) for a in annots], *block_key)
     covered = sum(b.end - b.start for b in blocks) + sum(e - s for st in stretches for s, e in st.parts)
     nonspace = len(text) - sum(text.count(c) for c in " \t\r\n\u3000")
     return Analysis(blocks, stretches, covered / nonspace if nonspace else 0.0)

@@ -119,7 +119,9 @@ def build_syllable_table() -> list[str]:
     out = set()
     for value in pinyin_dict.values():
         for r in value.split(","):
-            s = unicodedata.normalize("NFC", strip_tones(r)[0])
+            # ê and m with tones exist only as base letter + combining mark (ê̄, ế, m̀)
+            s = unicodedata.normalize("NFD", strip_tones(r)[0])
+            s = unicodedata.normalize("NFC", re.sub("[\u0300\u0301\u0304\u030c]", "", s))
             if re.fullmatch(r"[a-zü]+|ê", s):
                 out.add(s)
     return sorted(out)
