@@ -13,7 +13,7 @@ pass adapted to Chinese):
   1. Strong evidence (→ boilerplate): structure (image/link-only/URL/timestamp/punctuation-only
      lines, breadcrumbs ``首页 > … > 正文``, ``[ 责编:… ]`` brackets, menus of lexicon words), a whole
      line from ``boilerplate_lines.txt``, a phrase from ``boilerplate_phrases.txt`` in a short line,
-     or a line that also appears in other files of the corpus (profile ``line_df``).
+     (lines that also appear in other files of the corpus, profile ``line_df``, are weak evidence).
   2. Prose evidence (→ content): a line long enough, with clause punctuation and a normal share
      of function characters (的了是在和…; titles and menus have few).
   3. The rest is short, weak or middling; the nearest decided lines on both sides settle it.
@@ -39,6 +39,7 @@ from . import detector
 HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _HAN_RE = re.compile(f"[{HAN}]")
 _PUNCT_LINE = re.compile(r"[\s\W_]+")
+_ELLIPSIS_LINE = re.compile(r"[…⋯.。]{2,}|…")  # an editor's omission mark inside an article
 _MD_IMAGE_LINE = re.compile(r"\s*(?:\[?!\[[^\]\n]*\]\([^)\n]*\)\]?(?:\([^)\n]*\))?\s*)+")
 _MD_LINK_LINE = re.compile(r"\s*(?:(?:[-*+•·|]|\d{1,2}[.、])\s*)?(?:\[[^\]\n]*\]\([^)\n]*\)[\s|·/,，、]*)+")
 _URL_LINE = re.compile(r"\s*(?:[-*+•·]\s*)?<?(?:https?://|www\.)[^\s]+>?\s*")
@@ -63,7 +64,16 @@ _TITLE_BAR = re.compile(r"(.{2,80}?)\s*(?:_|\||｜|\s[-–—]\s)\s*(.{2,30})")
 _BULLET = re.compile(r"\s*(?:[-*+•·●○■□◆◇▪▶►#>]+|\d{1,2}[.、)）])\s*")
 # clause and sentence punctuation, full and half width
 _CLAUSE_PUNCT = re.compile(r"[，。！？；：、,!?;:…]|\.(?!\d)")
-_FINAL_PUNCT = re.compile(r"[。！？!?…”』」）)]\s*$")
+_FINAL_PUNCT = re.compile(r"[。！？!?…”』」][）)]?\s*$|\.\s*$")
+_TRAILING_READING = re.compile(r"\s*\([a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùüǖǘǚǜńňǹ]{1,8}[1-5]?\s*\)\s*$")
+
+
+def ends_sentence(t: str) -> bool:
+    """Does the line end like a sentence (。！？…” etc.; a trailing reading annotation such as
+    ``各(ge)`` is looked through; a bracket alone, as in ``(组图)``, is no sentence end)."""
+    if t.endswith(")"):
+        t = _TRAILING_READING.sub("", t)
+    return _FINAL_PUNCT.search(t) is not None
 
 BAD, GOOD, NEAR, SHORT, WEAK = "bad", "good", "near", "short", "weak"
 
@@ -151,14 +161,13 @@ CLASSIFIER_DEFAULTS = {
     "phrase_slack": 20,      # a phrase is strong evidence if the line is at most len(phrase)+slack
     "function_share": 0.12,  # prose: function characters / Han characters at least this
     "repeat_min_docs": 2,    # a line in at least this many files of the corpus is boilerplate evidence
-    "repeat_min_chars": 5,   # … if it has at least this many characters (shorter: weak evidence)
     "repeat_max_share": 0.8,  # … unless most of this document's lines repeat (a duplicate document)
     "list_item_max_chars": 150,
 }
 
 
 def _strong_structure(t: str, lex, n: int) -> str | None:
-    if _PUNCT_LINE.fullmatch(t):
+    if _PUNCT_LINE.fullmatch(t) and not _ELLIPSIS_LINE.fullmatch(t):
         return "punctuation"
     if "![" in t and _MD_IMAGE_LINE.fullmatch(t):
         return "image"
@@ -194,7 +203,7 @@ def _title_bar(t: str, lex) -> bool:
         return False
     tail = m.group(2).strip()
     tail = re.split(r"\s*(?:_|\||｜|\s[-–—]\s)\s*", tail)[0]
-    return any(tail.endswith(s) for s in lex.site_suffixes) and not _FINAL_PUNCT.search(t)
+    return any(tail.endswith(s) for s in lex.site_suffixes) and not ends_sentence(t)
 
 
 def _nonws(s: str) -> int:
@@ -256,9 +265,7 @@ def classify_lines(doc, profile, params: dict) -> list[Line]:
             ln.cls, ln.kind = BAD, lex.strong_lines[key]
             continue
         if use_repeat and repeats[i] >= p["repeat_min_docs"]:
-            if ln.n >= p["repeat_min_chars"]:
-                ln.cls, ln.kind = BAD, "repeated"
-                continue
+            # evidence, not a verdict: its neighbours decide (a heading such as 参考文献 repeats too)
             ln.cls, ln.kind = WEAK, "repeated"
             continue
         if key in lex.weak_lines:
@@ -273,13 +280,14 @@ def classify_lines(doc, profile, params: dict) -> list[Line]:
                 k = lex.phrase_kind.get(phrase.lower(), "boilerplate")
                 if len(compact) <= len(phrase) + p["phrase_slack"] or body.lower().startswith(phrase.lower()):
                     ln.cls, ln.kind = BAD, k
-                else:
+                    continue
+                if not ends_sentence(t):  # in a sentence the phrase is just a word
                     ln.cls, ln.kind = WEAK, k
-                continue
+                    continue
         if ln.n <= 80 and (i < 3) and _title_bar(t, lex):
             ln.cls, ln.kind = BAD, "title"
             continue
-        ends = _FINAL_PUNCT.search(t) is not None
+        ends = ends_sentence(t)
         if ln.n <= 80 and punct_doc:
             m = _STAMP_EDGE.search(t)
             if m:  # "[2005-08-06] 某标题", "某标题 08-16 16:31": a list item or a post header
@@ -315,11 +323,11 @@ def classify_lines(doc, profile, params: dict) -> list[Line]:
         else:
             ln.cls = NEAR
 
-    _resolve(lines, p)
+    _resolve(lines, p, punct_doc)
     return lines
 
 
-def _resolve(lines: list[Line], p: dict) -> None:
+def _resolve(lines: list[Line], p: dict, punct_doc: bool = True) -> None:
     n = len(lines)
     cls = [ln.cls for ln in lines]
     # a one-sentence item between two timestamps (or a rail header and a timestamp): a headline/date rail
@@ -380,9 +388,16 @@ def _resolve(lines: list[Line], p: dict) -> None:
                 final[i] = BAD
     for i, c in enumerate(cls):
         if c == NEAR:
-            final[i] = BAD if (prev_dec[i] == BAD and next_dec[i] == BAD) else GOOD
+            a, b = prev_dec[i], next_dec[i]
+            if a == BAD and b == BAD:
+                final[i] = BAD
+            elif a == GOOD and b == GOOD:
+                final[i] = GOOD
+            else:  # at the edge of a boilerplate block: only a line that ends like a sentence stays
+                ln = lines[i]
+                final[i] = GOOD if (ends_sentence(ln.text) or not punct_doc or ln.n >= p["long_chars"]) else BAD
     # a clean article starts with its title: a first line followed directly by prose is content
-    if n > 1 and cls[0] in (SHORT, WEAK, NEAR) and lines[0].kind is None and cls[1] == GOOD:
+    if n > 1 and cls[0] in (SHORT, WEAK, NEAR) and cls[1] == GOOD and (lines[0].kind is None or lines[0].n >= 15):
         final[0] = GOOD
     for ln, f in zip(lines, final):
         ln.boilerplate = f == BAD
@@ -418,11 +433,13 @@ def _message(kinds: list[str], count: int) -> str:
 # --- detectors -----------------------------------------------------------------------------------
 
 def merge_line_blocks(doc, is_match, kind: str, min_lines: int = 1):
-    """Consecutive matching lines → one Hit each block (blank lines don't break a block)."""
+    """Consecutive matching lines → one Hit each block (blank lines don't break a block;
+    front matter is BP04's)."""
     start = end = None
     count = 0
+    fm_end = doc.front_matter_span[1] if doc.front_matter_span else 0
     for s, e, line in doc.lines():
-        if not line.strip():
+        if not line.strip() or e <= fm_end:
             continue
         if is_match(line):
             if start is None:
@@ -439,7 +456,9 @@ def merge_line_blocks(doc, is_match, kind: str, min_lines: int = 1):
 @detector("punctuation_lines")
 def punctuation_lines(doc, profile, params):
     def match(line: str) -> bool:
-        return _PUNCT_LINE.fullmatch(line) is not None and len(line.strip()) >= int(params["min_chars"])
+        t = line.strip()
+        return (_PUNCT_LINE.fullmatch(line) is not None and len(t) >= int(params["min_chars"])
+                and not _ELLIPSIS_LINE.fullmatch(t))
 
     yield from merge_line_blocks(doc, match, "punctuation-only line")
 

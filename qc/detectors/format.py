@@ -215,6 +215,8 @@ def duplicate_lines(doc, profile, params):
         key = "".join(line.split()).lstrip("#>*-").lower()
         if not key:
             continue
+        if key.startswith(("![", "[![", "http", "www.")):
+            continue  # markup lines (images, links) are boilerplate's business
         if len(key) < min_chars or not any(ch.isalpha() for ch in key):
             yield from flush()
             block = []

@@ -1,5 +1,8 @@
 """Boilerplate word lists from ``rules/lexicons/``, parsed once per process.
 
+Entries are written in Simplified Chinese; their Traditional forms (OpenCC s2t/s2tw/s2hk) are
+added at load time.
+
 - ``boilerplate_lines.txt``: ``kind|line`` whole lines (a leading ``~`` on the kind marks a weak entry)
 - ``boilerplate_phrases.txt``: ``kind|phrase`` substrings, compiled into one regex
 - ``boilerplate_function_chars.txt``: characters of running prose (particles, pronouns, prepositions)
@@ -37,6 +40,24 @@ def _split(entry: str, name: str) -> tuple[str, str]:
     return kind.strip(), text.strip()
 
 
+@lru_cache(maxsize=1)
+def _to_traditional():
+    """Simplified → Traditional converters (OpenCC), so a Simplified word list also matches
+    Traditional pages; None when OpenCC is not installed."""
+    try:
+        import opencc
+    except ImportError:  # pragma: no cover
+        return ()
+    return tuple(opencc.OpenCC(cfg) for cfg in ("s2t", "s2tw", "s2hk"))
+
+
+def _variants(text: str) -> set[str]:
+    out = {text}
+    for conv in _to_traditional():
+        out.add(conv.convert(text))
+    return out
+
+
 @lru_cache(maxsize=8)
 def _load(lex_dirs: str) -> BoilerplateLexicon:
     params = {"_lexicons": lex_dirs}
@@ -44,20 +65,21 @@ def _load(lex_dirs: str) -> BoilerplateLexicon:
     weak: dict[str, str] = {}
     for entry in lexicon(params, "boilerplate_lines.txt"):
         kind, text = _split(entry, "boilerplate_lines.txt")
-        key = norm_key(text)
-        if not key:
-            continue
-        if kind.startswith("~"):
-            weak.setdefault(key, kind[1:])
-        else:
-            strong.setdefault(key, kind)
+        for variant in _variants(text):
+            key = norm_key(variant)
+            if not key:
+                continue
+            if kind.startswith("~"):
+                weak.setdefault(key, kind[1:])
+            else:
+                strong.setdefault(key, kind)
     for k in strong:
         weak.pop(k, None)
     phrase_kind: dict[str, str] = {}
     for entry in lexicon(params, "boilerplate_phrases.txt"):
         kind, text = _split(entry, "boilerplate_phrases.txt")
-        if text:
-            phrase_kind.setdefault(text.lower(), kind)
+        for variant in _variants(text) if text else ():
+            phrase_kind.setdefault(variant.lower(), kind)
     alts = sorted(phrase_kind, key=len, reverse=True)
     phrases = re.compile("|".join(re.escape(p) for p in alts), re.I) if alts else None
     chars = "".join(sorted(set("".join(lexicon(params, "boilerplate_function_chars.txt")))))
