@@ -26,7 +26,9 @@ _memo: list = [None, None]
 
 
 def analyse(text: str) -> dict[str, Any]:
-    """``{"primary", "script", "probability", "letters"}`` for ``text`` (memoised for the last text)."""
+    """``{"primary", "script", "probability", "letters"}`` for ``text`` (memoised for the last text).
+
+    ``letters`` is in Latin-letter equivalents: a Han, kana or hangul character counts 4."""
     if _memo[0] is text:
         return _memo[1]
     result = _analyse(text)
@@ -40,7 +42,7 @@ def _analyse(text: str) -> dict[str, Any]:
     kana, hangul = int(c[sc.KANA]), int(c[sc.HANGUL])
     latin = int(c[sc.LATIN_UP] + c[sc.LATIN_LO] + c[sc.LATIN_EXT])
     others = {k: int(c[k]) for k in sc.FOREIGN_CLASSES if k not in (sc.KANA, sc.HANGUL)}
-    letters = han + kana + hangul + latin + sum(others.values())
+    letters = int((han + kana + hangul) / _LATIN_WEIGHT) + latin + sum(others.values())
     if letters == 0:
         return {"primary": "und", "script": "Zyyy", "probability": None, "letters": 0}
     cjk = han + kana + hangul
