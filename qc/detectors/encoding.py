@@ -313,7 +313,12 @@ def _analyse_cached(text, top, min_fixed, min_gain, max_widen):
         core_dmg = mj.plausibility(text[cs:ce], top, left=text[max(0, cs - 3):cs], right=text[ce:ce + 3])
         if core_dmg.ratio > 1 - min_gain:
             continue  # reads as Chinese already
+        quick = _quick_gate(text[max(rs, cs - 3):min(re_, ce + 1)], top) | _quick_gate(text[cs:min(re_, ce + 1)], top)
+        if not quick:
+            continue
         for hyp in _HYPOTHESES:
+            if hyp[0] not in quick:
+                continue
             gate_best = None
             # UTF-8 needs the window to start on a character boundary: try three starts
             for d1 in ((1, 2, 3) if hyp[0] == "utf8_as_gbk" else (1,)):
@@ -331,12 +336,10 @@ def _analyse_cached(text, top, min_fixed, min_gain, max_widen):
                 if mj.plausibility(prov, top, skip, left=text[max(0, ws - 3):ws],
                                    right=text[we:we + 3]).ratio >= min_fixed - 0.35:
                     hyps.append(hyp)
-        if not hyps:
-            continue
+        best = None
         starts = sorted({max(rs, cs - d) for d in range(max_widen + 1)} | {rs})
         ends = sorted({min(re_, ce + d) for d in range(max_widen + 1)} | {re_})
-        best = None
-        for s in starts:
+        for s in (starts if hyps else ()):
             left = text[max(0, s - 3):s]
             for e in ends:
                 w = text[s:e]
@@ -355,6 +358,12 @@ def _analyse_cached(text, top, min_fixed, min_gain, max_widen):
                         if best is None or key > best[0]:
                             best = (key, s, e, kind, desc, dec, dmg, fix)
         if best is None:
+            if "utf8_as_gbk" in quick:
+                # a byte lost without a trace breaks one UTF-8 read into pieces: repair each piece
+                pieces = _utf8_pieces(text, rs, re_, top, min_fixed, min_gain)
+                if pieces:
+                    found.extend(pieces)
+                    next_free = pieces[-1]["end"]
             continue
         _, s, e, kind, desc, dec, dmg, fix = best
         fixed, guessed, unknown = dec.resolve(text[max(0, s - 4):s], text[e:e + 4])
@@ -363,6 +372,89 @@ def _analyse_cached(text, top, min_fixed, min_gain, max_widen):
                       "p_damaged": round(dmg.ratio, 2), "p_fixed": round(fix.ratio, 2)})
         next_free = e
     return found
+
+
+def _best_piece(s: str, common: frozenset[str]) -> int:
+    """Longest streak of frequent characters (CJK punctuation included) in a trial decode."""
+    best = cur = 0
+    for c in s:
+        if c in common or c in mj.CJK_PUNCT:
+            cur += 1
+            if cur > best:
+                best = cur
+        else:
+            cur = 0
+    return best
+
+
+def _quick_gate(core: str, top: int) -> set[str]:
+    """Which hypothesis kinds deserve the careful search: a trial decode at C speed (lost bytes just
+    become U+FFFD) must yield at least two (three) frequent characters in a row of good ones."""
+    common = frequent_han(top)
+    kinds = set()
+    for codec in ("gbk", "gb18030", "big5"):
+        if _best_piece(core.encode(codec, "replace").decode("utf-8", "replace"), common) >= 2:
+            kinds.add("utf8_as_gbk")
+            break
+    # a lost byte stands in as A1 (the punctuation row's lead) so the pairing parity survives
+    b = core.replace("!", "！").encode("gbk", "replace").replace(b"?", b"\xa1")
+    trials = [b[1:]] + ([b] if "?" in core or "\ufffd" in core else [])  # b itself: parity shifted by a lost byte
+    if max(_best_piece(t.decode("gbk", "replace"), common) for t in trials) >= 3:
+        kinds.add("gbk_shifted")
+    if _best_piece(core.encode("gbk", "replace").decode("big5", "replace"), common) >= 3 or \
+            _best_piece(core.encode("big5", "replace").decode("gbk", "replace"), common) >= 3:
+        kinds.add("big5_gbk")
+    return kinds
+
+
+def _utf8_pieces(text, rs, re_, top, min_fixed, min_gain):
+    """UTF-8-read-as-GBK repairs of the error-free pieces of run text[rs:re_] (a piece ends where
+    the re-encoded bytes stop being UTF-8, e.g. where a byte went missing without a ``?``)."""
+    out = []
+    for codec, desc in (("gbk", "UTF-8 bytes decoded as GBK"), ("gb18030", "UTF-8 bytes decoded as GB18030")):
+        owner: list[int] = []  # byte index → character index
+        bs: list[int] = []
+        for i in range(rs, re_):
+            b = mj.damaged_bytes(text[i], codec)
+            if b is None:
+                bs = []
+                break
+            bs.extend(b)
+            owner.extend([i] * len(b))
+        if not bs:
+            continue
+        dec = mj.decode_utf8(bs, with_offsets=True)
+        piece: list[int] = []  # item indices of the current error-free piece
+        pieces = []
+        for k, it in enumerate(dec.items):
+            if it == "\ufffd":
+                if piece:
+                    pieces.append(piece)
+                piece = []
+            else:
+                piece.append(k)
+        if piece:
+            pieces.append(piece)
+        for pc in pieces:
+            s = owner[dec.offsets[pc[0]]]
+            e = owner[dec.offsets[pc[-1] + 1] - 1] + 1 if pc[-1] + 1 < len(dec.offsets) else re_
+            sub = mj.Decoded([dec.items[k] for k in pc], 0)
+            prov, skip = _provisional(sub)
+            if len(prov) - len(skip) < 2 or mj.common_ratio(prov, top, skip) < min_fixed - 0.1:
+                continue
+            left, right = text[max(0, s - 3):s], text[e:e + 3]
+            fix = mj.plausibility(prov, top, skip, left=left, right=right)
+            dmg = mj.plausibility(text[s:e], top, left=left, right=right)
+            # a piece is checked 0.1 less strictly: its words were cut where the byte went missing
+            if fix.units < 2 or fix.ratio < min_fixed - 0.1 or fix.ratio - dmg.ratio < min_gain:
+                continue
+            fixed, guessed, unknown = sub.resolve(left, right)
+            out.append({"kind": "utf8_as_gbk", "desc": desc, "start": s, "end": e, "fixed": fixed,
+                        "lossless": False, "guessed": len(guessed), "unknown": unknown,
+                        "p_damaged": round(dmg.ratio, 2), "p_fixed": round(fix.ratio, 2)})
+        if out:
+            break
+    return out
 
 
 def _mojibake_hits(doc, params, kind):
@@ -384,7 +476,7 @@ def _mojibake_hits(doc, params, kind):
         yield Hit(r["start"], r["end"],
                   f"{r['desc']}: {damaged[:30]!r} reads as {r['fixed'][:30]!r} "
                   f"(plausibility {r['p_damaged']:.2f} → {r['p_fixed']:.2f}){loss}",
-                  suggestion=r["fixed"],
+                  suggestion=None if r["unknown"] else r["fixed"],
                   evidence={"hypothesis": r["desc"], "plausibility_damaged": r["p_damaged"],
                             "plausibility_fixed": r["p_fixed"], "lossless": r["lossless"]})
 
@@ -515,7 +607,11 @@ def latin1_mojibake(doc, profile, params):
                     lossless = False
             else:
                 fix = mj.plausibility(fixed, top, left=left, right=right)
-            cjk = sum(1 for c in fixed if ord(c) >= 0x2E80)
+            cjk_part = "".join(c for c in fixed if ord(c) >= 0x2E80)
+            cjk = len(cjk_part)
+            if cjk and desc.endswith("(ftfy)"):
+                # ftfy may leave a broken tail: judge the characters of its CJK part
+                fix = mj.Plausibility(mj.common_ratio(cjk_part, top) * cjk, cjk)
             # a Chinese repair must read as Chinese; ftfy's non-CJK repairs (Ã© → é) are trusted
             if cjk and (fix.units < 1 or fix.ratio < min_fixed):
                 continue
@@ -527,10 +623,12 @@ def latin1_mojibake(doc, profile, params):
         if best is None:
             continue
         _, desc, fixed, fix, lossless = best
+        if _LATIN_RUN.search(fixed):
+            lossless = False  # part of the run could not be repaired
         yield Hit(m.start(), m.end(),
                   f"{desc}: {run[:30]!r} reads as {fixed[:30]!r} (plausibility {dmg.ratio:.2f} → {fix.ratio:.2f})"
                   + ("" if lossless else "; some bytes were lost"),
-                  suggestion=None if "\ufffd" in fixed else fixed,
+                  suggestion=None if "\ufffd" in fixed or _LATIN_RUN.search(fixed) else fixed,
                   evidence={"hypothesis": desc, "plausibility_damaged": round(dmg.ratio, 2),
                             "plausibility_fixed": round(fix.ratio, 2), "lossless": lossless})
 
@@ -548,11 +646,21 @@ latin1_mojibake.param_defaults = {"common_top": 2000, "min_plausibility": 0.7}
 _KUNKAO = re.compile(r"锟(?:[^\s\x00-\x7f]{0,3}?拷)(?:锟(?:[^\s\x00-\x7f]{0,3}?拷)|[斤拷])*")
 
 
+# 鈥 = E2 80, 銆 = E3 80, 锛 = EF BC: the first two UTF-8 bytes of — “ ” …, of 。、「」 and of ，！（）
+# read as GBK; the third byte paired with the next one and was lost (? or U+FFFD)
+_PUNCT_STUB = re.compile("[鈥銆锛][?\ufffd]")
+
+
 @detector("signature_garbage")
 def signature_garbage(doc, profile, params):
     text = doc.text
     if doc.status != STATUS_OK:
         return
+    if "鈥" in text or "銆" in text or "锛" in text:
+        for m in _PUNCT_STUB.finditer(text):
+            yield Hit(m.start(), m.end(),
+                      f"{m.group()!r}: a UTF-8 punctuation mark (— “ ” … 。 ， ！ …) read as GBK, its last byte lost",
+                      evidence={"signature": m.group()[0]})
     if "锟" in text:
         for m in _KUNKAO.finditer(text):
             yield Hit(m.start(), m.end(),

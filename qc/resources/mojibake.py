@@ -224,6 +224,7 @@ class Decoded:
 
     items: list
     errors: int  # bytes that decode to nothing (U+FFFD, not a lost-byte guess)
+    offsets: list[int] | None = None  # byte index where each item starts, plus the end (decode_utf8)
 
     def resolve(self, left: str, right: str) -> tuple[str, set[int], int]:
         """(text, indices of guessed characters, number of characters left as U+FFFD)."""
@@ -260,12 +261,15 @@ class Decoded:
         return self.errors == 0 and all(isinstance(it, str) for it in self.items)
 
 
-def decode_utf8(bs: list[int]) -> Decoded:
+def decode_utf8(bs: list[int], with_offsets: bool = False) -> Decoded:
     """UTF-8 decode of a byte list that may hold LOST bytes."""
     items: list = []
+    offsets: list[int] = []
     errors = 0
     i, n = 0, len(bs)
     while i < n:
+        if with_offsets:
+            offsets.extend([i] * (len(items) - len(offsets) + 1))
         b = bs[i]
         if b == LOST:
             items.append(())
@@ -301,6 +305,10 @@ def decode_utf8(bs: list[int]) -> Decoded:
             items.append("\ufffd")
             errors += 1
         i = j
+    if with_offsets:
+        del offsets[len(items):]
+        offsets.append(n)
+        return Decoded(items, errors, offsets)
     return Decoded(items, errors)
 
 
