@@ -62,10 +62,20 @@ def scan(
     engine: Optional[str] = typer.Option(None, "--engine", help="local (worker processes) or ray [default: local]."),
     address: Optional[str] = typer.Option(None, "--address", help="Ray cluster for --engine ray: auto or ray://host:10001 [default: start a local Ray]."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the incremental cache (.qc-cache/)."),
+    fail_on_severity: Optional[str] = typer.Option(None, "--fail-on-severity", help="Also fail on a finding at or above: info, warning, error, never [default: never; with --baseline: warning, new findings only]."),
+    max_ratio: Optional[list[str]] = typer.Option(None, "--max-ratio", help="FAMILY=RATIO: fail a document whose family ratio is above it, e.g. encoding=0.05 (repeatable)."),
+    max_corpus_ratio: Optional[list[str]] = typer.Option(None, "--max-corpus-ratio", help="FAMILY=RATIO: fail when the corpus-wide family ratio is above it (repeatable)."),
+    exit_zero: bool = typer.Option(False, "--exit-zero", help="Report everything but exit 0 even when the gate fails."),
+    baseline: Optional[Path] = typer.Option(None, "--baseline", help="Fail only on what is new or worse than this baseline (see `qc baseline`)."),
+    no_baseline: bool = typer.Option(False, "--no-baseline", help="Ignore the baseline named in the config."),
+    changed_since: Optional[str] = typer.Option(None, "--changed-since", help="Check only files added or modified since this git ref; the corpus profile still sees every file."),
+    fmt: Optional[str] = typer.Option(None, "--format", help="What to print: text, json, sarif, github, gitlab, junit, markdown [default: text]."),
+    output: Optional[list[str]] = typer.Option(None, "--output", help="FORMAT=PATH: also write this format to PATH (repeatable)."),
+    allowlist: Optional[Path] = typer.Option(None, "--allowlist", help="Allowlist file of accepted strings/patterns per rule [default: .qc-allowlist.yml]."),
 ) -> None:
     """Scan PATHS, write per-file reports and a summary, and gate on the verdicts."""
-    from .api import scan as run_scan
-    from .gate import FAIL_ON, evaluate
+    from . import ci
+    from .gate import FAIL_ON
 
     cfg, cfg_path = find_config()
     fail_on = _opt(fail_on, cfg, "fail_on", "fail")
@@ -81,17 +91,18 @@ def scan(
     for p in paths:
         if not os.path.lexists(p):
             err_console.print(f"[yellow]warning:[/] {p}: no such file or folder (reported as unreadable)")
+    gopts = ci.options(cfg, cfg_path, fail_on=fail_on, fail_on_severity=fail_on_severity, max_ratio=max_ratio,
+                       max_corpus_ratio=max_corpus_ratio, exit_zero=exit_zero, baseline=baseline, no_baseline=no_baseline,
+                       changed_since=changed_since, fmt=fmt, outputs=output, allowlist=allowlist)
     progress = _Progress(quiet)
-    result = run_scan(
-        paths,
+    result, outcome = ci.run(paths, gopts, dict(
         out=out_dir,
         extra_rules=extra,
         select=_split(select) or cfg.get("select"),
         ignore=_split(ignore) or cfg.get("ignore"),
         jobs=jobs_n,
-        keep_reports=False,
-        on_report=progress.tick,
-        settings={"fail_on": fail_on, "config": str(cfg_path) if cfg_path else None},
+        settings={"fail_on": fail_on, "config": str(cfg_path) if cfg_path else None,
+                  "baseline": str(gopts.baseline) if gopts.baseline else None, "changed_since": changed_since},
         params=cfg.get("params"),
         expected_script=_opt(expected_script, cfg, "expected_script", None),
         text_field=_opt(text_field, cfg, "text_field", "text"),
@@ -99,25 +110,30 @@ def scan(
         engine=_opt(engine, cfg, "engine", "local"),
         address=_opt(address, cfg, "address", None),
         cache=False if (no_cache or cfg.get("cache") is False) else Path(os.environ.get("QC_CACHE_DIR") or cfg.get("cache_dir") or ".qc-cache"),
-    )
+    ), on_report=progress.tick)
     progress.close()
-    gate = evaluate(result.rows, fail_on)
+    gate = outcome.gate
     if not (no_html or cfg.get("no_html")):
         _render_html(out_dir, result.ruleset, gate)
-    if not quiet:
-        _print_table(result.rows)
-    t = result.summary["totals"]
-    v = t["verdicts"]
-    mb = result.stats.bytes / 1e6
-    console.print(
-        f"{t['documents']} documents, {t['findings']} findings: {v['pass']} pass, {v['warn']} warn, {v['fail']} fail"
-        f" — {mb:.2f} MB in {result.stats.seconds:.2f}s — reports in {out_dir}/"
-        f" — gate {'passed' if gate.passed else 'FAILED'} (--fail-on {fail_on})"
-    )
-    if not gate.passed and not quiet:
-        for r in gate.reasons[:20]:
-            err_console.print(f"  gate: {r}")
-    raise typer.Exit(0 if gate.passed else 1)
+    _emit(outcome, gopts, quiet)
+    raise typer.Exit(outcome.exit_code)
+
+
+def _emit(outcome: Any, gopts: Any, quiet: bool) -> None:
+    """Print the chosen format on stdout (the text table and total for ``text``; human lines go
+    to stderr otherwise) and write every ``--output FORMAT=PATH``."""
+    from .report import text
+    from .report.formats import render, write_outputs
+
+    if gopts.fmt == "text":
+        text.print_text(outcome, console, err_console, quiet)
+    else:
+        sys.stdout.write(render(gopts.fmt, outcome))
+        sys.stdout.flush()
+        err_console.print(text.total_line(outcome), markup=False)
+    for path in write_outputs(outcome, gopts.outputs):
+        if not quiet:
+            err_console.print(f"wrote {path}", markup=False)
 
 
 def _render_html(out_dir: Path, ruleset: Any, gate: Any = None) -> None:
@@ -175,33 +191,6 @@ class _Progress:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.stop()
-
-
-_VERDICT_STYLE = {"pass": "green", "warn": "yellow", "fail": "bold red"}
-
-
-def _print_table(rows: list[dict[str, Any]], limit: int = 50) -> None:
-    from rich.table import Table
-
-    table = Table(show_lines=False)
-    table.add_column("file")
-    table.add_column("score", justify="right")
-    table.add_column("verdict")
-    table.add_column("top findings per family")
-    import heapq
-
-    shown = heapq.nsmallest(limit, rows, key=lambda r: (r["score"], r["id"]))  # rows may be millions, on disk
-    for r in shown:
-        fams = []
-        for fam, n in r["by_family"].items():
-            if n:
-                ratio = r["metrics"].get(f"{fam}_ratio", 0.0)
-                fams.append(f"{fam} {n}" + (f" ({ratio:.0%})" if ratio else ""))
-        desc = ", ".join(fams) or (r.get("error") or "—")
-        table.add_row(r["id"], f"{r['score']:.1f}", f"[{_VERDICT_STYLE[r['verdict']]}]{r['verdict']}[/]", desc)
-    console.print(table)
-    if len(rows) > limit:
-        console.print(f"(worst {limit} of {len(rows)} documents shown; all are in summary.csv)")
 
 
 @app.command("rules")
