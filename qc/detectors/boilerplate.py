@@ -395,7 +395,8 @@ def _resolve(lines: list[Line], p: dict, punct_doc: bool = True) -> None:
                 final[i] = GOOD
             else:  # at the edge of a boilerplate block: only a line that ends like a sentence stays
                 ln = lines[i]
-                final[i] = GOOD if (ends_sentence(ln.text) or not punct_doc or ln.n >= p["long_chars"]) else BAD
+                prose = ends_sentence(ln.text) or "。" in ln.text or "！" in ln.text or "？" in ln.text
+                final[i] = GOOD if (prose or not punct_doc or ln.n >= p["long_chars"]) else BAD
     # a clean article starts with its title: a first line followed directly by prose is content
     if n > 1 and cls[0] in (SHORT, WEAK, NEAR) and cls[1] == GOOD and (lines[0].kind is None or lines[0].n >= 15):
         final[0] = GOOD

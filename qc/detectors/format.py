@@ -170,8 +170,8 @@ def truncation(doc, profile, params):
     if not lines:
         return
     last = lines[-1]
-    if last.boilerplate:
-        return
+    if last.boilerplate and last.cls == "bad":
+        return  # page furniture at the end (strong evidence), not a cut sentence
     line = doc.text[last.start:last.end].rstrip()
     end = last.start + len(line)
     core = _TRAILING_READING.sub("", line).rstrip()
