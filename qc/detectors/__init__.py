@@ -38,5 +38,8 @@ def load_all() -> dict[str, DetectorFn]:
 
 
 def get(name: str) -> DetectorFn | None:
-    load_all()
-    return _REGISTRY.get(name)
+    fn = _REGISTRY.get(name)
+    if fn is None:  # import the family modules only on a miss: this runs once per rule per document
+        load_all()
+        fn = _REGISTRY.get(name)
+    return fn
