@@ -312,8 +312,10 @@ def topic_outlier(doc, profile, params):
     for run in runs:
         s, e = spans[run[0]][0], spans[run[-1]][1]
         sim = float(np.mean(sims[run]))
-        seg_terms = top_bigrams(text[s:e], weight, stop=params["stop_chars"])
         n_han = _han_count(text[s:e])
+        if n_han < int(params["min_outlier_han"]):
+            continue  # a short aside: too little text to call it foreign with confidence
+        seg_terms = top_bigrams(text[s:e], weight, stop=params["stop_chars"])
         yield Hit(
             s, e,
             f"Off-topic passage ({n_han} Han characters) unrelated to the rest of the document: "
@@ -334,6 +336,7 @@ def topic_outlier(doc, profile, params):
 topic_outlier.param_defaults = {
     "window_han": 200,
     "min_segment_han": 40,
+    "min_outlier_han": 100,
     "min_segment_bigrams": 30,
     "min_segments": 4,
     "min_document_han": 300,
@@ -341,8 +344,8 @@ topic_outlier.param_defaults = {
     "background_docs": 20,
     "stop_chars": _DEFAULT_STOP_CHARS,
     "stop_factor": 0.3,
-    "max_similarity": 0.02,
-    "relative_similarity": 0.15,
+    "max_similarity": 0.03,
+    "relative_similarity": 0.2,
     "min_document_similarity": 0.08,
     "max_outlier_fraction": 0.45,
     "iterations": 4,
@@ -475,6 +478,8 @@ def spam_matches(text: str, params: dict):
         if _ASCII_WORD.match(word[-1]) and e < len(text) and _ASCII_WORD.match(text[e]):
             continue
         cat, strong = info[word]
+        if strong and len(word) <= 2 and _HAN_RE.match(word):
+            strong = False  # two Han characters also occur across word boundaries (路口交通)
         out.append((s, e, m.group(), cat, strong))
     return out
 
@@ -505,7 +510,8 @@ def spam_phrases(doc, profile, params):
         reported = bool(ctx.search(line))
         strong = [m for m in cl if m[4] and not reported]
         distinct = {m[2].lower() for m in cl}
-        if not strong and len(distinct) < int(params["min_weak_terms"]):
+        # news about spam names it too: a reported line needs one more distinct phrase
+        if not strong and len(distinct) < int(params["min_weak_terms"]) + (1 if reported else 0):
             continue
         terms = sorted(distinct)
         cats = sorted({m[3] for m in cl})
