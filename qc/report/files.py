@@ -323,8 +323,9 @@ def _indented(text: str, pad: str) -> str:
 
 def write_summary_streaming(out: Path, rows: Iterable[dict[str, Any]], settings: dict[str, Any],
                             totals_: dict[str, Any], sources: list[dict[str, Any]]) -> None:
-    """``summary.json`` and ``summary.csv`` written row by row: the same bytes ``dumps`` would
-    give for the whole summary, without holding it in memory."""
+    """``summary.json`` and ``summary.csv`` written row by row, without holding them in memory.
+    ``files`` has one compact row per line (a million records → a million lines, written by
+    the C JSON encoder); the rest is indented like the file reports. Keys are sorted: stable bytes."""
     out.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=out)
     fd2, tmp2 = tempfile.mkstemp(prefix=".tmp-", dir=out)
@@ -340,7 +341,7 @@ def write_summary_streaming(out: Path, rows: Iterable[dict[str, Any]], settings:
 
             wrote_header = False
             for row in rows:
-                f.write(("\n" if first else ",\n") + _indented(json.dumps(row, ensure_ascii=False, sort_keys=True, indent=1), "  "))
+                f.write(("\n  " if first else ",\n  ") + json.dumps(row, ensure_ascii=False, sort_keys=True))
                 first = False
                 chunk.append(row)
                 if len(chunk) >= 5000:

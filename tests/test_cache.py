@@ -1,0 +1,112 @@
+"""The incremental cache: warm re-scan reuses everything, gives the same bytes, and invalidates
+on content, rules and profile changes."""
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from qc import api
+from qc.cache import Cache, stable_digest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+            and p.suffix != ".html"}
+
+
+@pytest.fixture()
+def corpus(tmp_path):
+    folder = tmp_path / "corpus"
+    shutil.copytree(SEEDS, folder)
+    lines = [json.dumps({"text": p.read_text("utf-8", errors="replace")[:400]}, ensure_ascii=False)
+             for p in sorted(SEEDS.glob("*.txt"))] * 6
+    (folder / "recs.jsonl").write_text("\n".join(lines) + "\n", "utf-8")
+    # files must be older than the stat memo's racy window to be memoised
+    import os
+    import time
+
+    old = time.time() - 60
+    for p in folder.iterdir():
+        os.utime(p, (old, old))
+    return folder
+
+
+def test_warm_rescan_reuses_everything_and_gives_same_bytes(corpus, tmp_path):
+    cache = tmp_path / "cache"
+    cold = api.scan([str(corpus)], out=tmp_path / "cold", cache=cache, batch_bytes=2000)
+    assert cold.stats.cached_units == 0 and cold.stats.units > 6
+    warm = api.scan([str(corpus)], out=tmp_path / "warm", cache=cache, batch_bytes=2000)
+    assert warm.stats.cached_units == warm.stats.units
+    assert warm.stats.profile_cached and warm.stats.profile_seconds == 0
+    nocache = api.scan([str(corpus)], out=tmp_path / "nocache", batch_bytes=2000)
+    assert _tree(tmp_path / "cold") == _tree(tmp_path / "warm") == _tree(tmp_path / "nocache")
+
+
+def test_changed_file_is_rescanned_and_results_match_a_fresh_scan(corpus, tmp_path):
+    cache = tmp_path / "cache"
+    api.scan([str(corpus)], out=tmp_path / "a", cache=cache)
+    victim = sorted(corpus.glob("*.txt"))[0]
+    victim.write_text(victim.read_text("utf-8") + "\n这里有乱码：锟斤拷锟斤拷，还有\ufffd\ufffd。\n", "utf-8")
+    again = api.scan([str(corpus)], out=tmp_path / "b", cache=cache)
+    assert again.stats.cached_units < again.stats.units
+    fresh = api.scan([str(corpus)], out=tmp_path / "c")
+    assert _tree(tmp_path / "b") == _tree(tmp_path / "c")
+
+
+def test_profile_free_rules_keep_entries_when_other_files_change(corpus, tmp_path):
+    """EN01 reads no corpus statistics: changing one file re-checks only that file."""
+    cache = tmp_path / "cache"
+    first = api.scan([str(corpus)], select=["EN01"], cache=cache)
+    victim = sorted(corpus.glob("*.txt"))[1]
+    victim.write_text(victim.read_text("utf-8") + "\n新增一行。\n", "utf-8")
+    again = api.scan([str(corpus)], select=["EN01"], cache=cache)
+    assert again.stats.cached_units == first.stats.units - 1
+
+
+def test_rule_selection_and_options_are_part_of_the_key(corpus, tmp_path):
+    cache = tmp_path / "cache"
+    api.scan([str(corpus)], select=["EN"], cache=cache)
+    other = api.scan([str(corpus)], select=["BP"], cache=cache)
+    assert other.stats.cached_units == 0
+    field = api.scan([str(corpus)], select=["EN"], cache=cache, text_field="body")
+    assert field.stats.cached_units < field.stats.units  # the record file is read differently
+
+
+def test_corrupt_cache_entries_are_misses(corpus, tmp_path):
+    cache = tmp_path / "cache"
+    api.scan([str(corpus)], out=tmp_path / "a", cache=cache, select=["EN", "BP"])
+    for p in (cache).rglob("*"):
+        if p.is_file() and p.parent.parent.name in ("check", "corpus", "profile"):
+            p.write_bytes(b"garbage")
+    api.scan([str(corpus)], out=tmp_path / "b", cache=cache, select=["EN", "BP"])
+    assert _tree(tmp_path / "a") == _tree(tmp_path / "b")
+
+
+def test_cli_no_cache_writes_nothing(corpus, tmp_path, monkeypatch):
+    from qc.cli import run
+
+    monkeypatch.setenv("QC_CACHE_DIR", str(tmp_path / "cache"))
+    assert run(["scan", str(corpus), "--out", str(tmp_path / "o"), "--no-cache", "--no-html", "-q", "--fail-on", "never", "-j", "1", "--select", "EN01"]) == 0
+    assert not (tmp_path / "cache").exists()
+    assert run(["scan", str(corpus), "--out", str(tmp_path / "o"), "--no-html", "-q", "--fail-on", "never", "-j", "1", "--select", "EN01"]) == 0
+    assert (tmp_path / "cache").is_dir()
+
+
+def test_stable_digest_ignores_set_and_dict_order():
+    a = {"x": {3, 1, 2}, "y": {"b": 1, "a": 2}, "z": [1, (2, 3)]}
+    b = {"z": [1, (2, 3)], "y": {"a": 2, "b": 1}, "x": {2, 3, 1}}
+    assert stable_digest(a) == stable_digest(b)
+    assert stable_digest(a) != stable_digest({**a, "z": [1, (3, 2)]})
+
+
+def test_stat_memo_ignores_fresh_files(tmp_path):
+    p = tmp_path / "f.txt"
+    p.write_text("x")
+    c = Cache(tmp_path / "c")
+    k = Cache.stat_key(str(p), "sha")
+    c.memo_put(k, "abc")
+    assert c.memo_get(k) is None  # written just now: its mtime cannot be trusted yet
