@@ -49,12 +49,13 @@ FAMILY_COLOURS = {
     "format": "#2ca02c",
 }
 
-# Characters a reader cannot see (or that the browser would swallow): C0/C1 controls other than
-# tab and newline, soft hyphen, zero-width and bidi controls, word joiners, BOM, interlinear
-# annotation marks, line/paragraph separators, Hangul fillers, private use.
+# Characters a reader cannot see: C0/C1 controls other than tab, newline and carriage return
+# (CR shows as the line break it is; the browser turns it into LF), soft hyphen, zero-width and bidi controls, word joiners, BOM, interlinear
+# annotation marks, line/paragraph separators, Hangul fillers, private use. (Variation selectors
+# are left alone: they belong to emoji and CJK ideographic variants.)
 INVISIBLE_RE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f"
-    "\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb"
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f"
+    "\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb"
     "\ue000-\uf8ff\U000e0000-\U000e007f\U000f0000-\U0010ffff]"
 )
 _SHORT_NAMES = {"\r": "CR", "\x00": "NUL", "\x1b": "ESC", "\x7f": "DEL", "\u200b": "ZWSP", "\u200c": "ZWNJ",
@@ -223,7 +224,7 @@ def _pct(x: Any) -> str:
 def _env():
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined, auto_reload=False,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["pct"] = _pct
     env.globals["FAMILIES"] = FAMILIES
@@ -624,14 +625,15 @@ def render_html(out: str | Path, ruleset: Any = None, *, max_text_kb: int = DEFA
             stats.excerpts_only += 1
         elif text is not None:
             stats.from_source += 1
+        up = "../" * rel.count("/")
         nav = {
-            "index": href(rel, "index.html"),
+            "index": up + "index.html",
             "prev": href(rel, page_rel[rows[k - 1]["id"]]) if k > 0 else None,
             "next": href(rel, page_rel[rows[k + 1]["id"]]) if k + 1 < len(rows) else None,
             "prev_id": rows[k - 1]["id"] if k > 0 else None,
             "next_id": rows[k + 1]["id"] if k + 1 < len(rows) else None,
             "position": k + 1, "count": len(rows),
-            "rules": {rid: href(rel, f"rules/{rid}.html") for rid in rules_meta},
+            "rules": {rid: up + f"rules/{quote(rid)}.html" for rid in rules_meta},
             "json": href(rel, row.get("report") or report_relpath(row["id"])),
         }
         model = file_page_model(report, text, note, max_text_kb)
