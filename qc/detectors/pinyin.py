@@ -45,8 +45,19 @@ from . import detector
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _LAT = "A-Za-z" + pt.TONE_MARKED + "üÜ"
 _HAS_LATIN = re.compile(f"[{_LAT}]")
+
+
+@lru_cache(maxsize=4)
+def _has_ascii_letter(text: str) -> bool:
+    """The pre-check: pinyin of any length has ASCII letters. Dropping non-ASCII characters in C and
+    comparing cases is several times faster than a regex search over Chinese text."""
+    b = text.encode("ascii", "ignore")
+    return b.upper() != b.lower()
 # a Latin word: letters, apostrophes between letters, single tone digits 0-5 (not part of a number)
 _TOKEN = re.compile(rf"[{_LAT}](?:[{_LAT}]|['’](?=[{_LAT}])|[0-5](?![0-9]))*")
+_DIGIT = re.compile(r"[0-9]")
+_APOSTROPHE = re.compile(r"['’]")
+_GLOSS_LETTERS = re.compile(r"[a-zü'’]+")
 _LETTER_RUN = re.compile(rf"[{_LAT}'’]+")
 # what may stand between two words of one pinyin block: spaces and punctuation, no digits or Han
 _GAP_OK = re.compile(r"[ \t\u3000\r\n,.;:!?\"'()\[\]—–\-、，。；：！？“”‘’（）《》〈〉…·]*")
@@ -112,7 +123,7 @@ def _segment(word: str, table: frozenset[str], logprob: dict[str, float]) -> tup
     (number of syllables, summed log10 frequency); (0, 0.0) if it does not segment."""
     total_n = 0
     total_lp = 0.0
-    for piece in re.split(r"['’]", word):
+    for piece in _APOSTROPHE.split(word) if "'" in word or "’" in word else (word,):
         n = len(piece)
         if not n:
             return 0, 0.0
@@ -212,45 +223,61 @@ def _masked_spans(text: str) -> list[tuple[int, int]]:
 
 
 def _words(text: str, lexdirs: str) -> list[Word]:
+    """The candidate words (kind py or en) in text order; a word that cannot be pinyin (English,
+    code, URL, acronym next to digits…) is kept only as a breaker (kind other) between them."""
     masked = _masked_spans(text)
     mi = 0
-    out = []
+    out: list[Word] = []
     n = len(text)
-    other = lambda s, e: Word(s, e, "other", 0, 0.0, False)  # noqa: E731
+    last_other = True
+
+    def other(s, e):
+        nonlocal last_other
+        if not last_other:
+            out.append(Word(s, e, "other", 0, 0.0, False))
+            last_other = True
+
     for m in _TOKEN.finditer(text):
+        tok = m.group()
+        kind, syl, weight, toned, lp = _classify(tok, lexdirs)
         s, e = m.span()
+        if kind == "other" and (tok.isalpha() or not _DIGIT.search(tok)):
+            other(s, e)
+            continue
         while mi < len(masked) and masked[mi][1] <= s:
             mi += 1
         if mi < len(masked) and masked[mi][0] < e:
-            out.append(other(s, e))
+            other(s, e)
             continue
         before = text[s - 1] if s else " "
         after = text[e] if e < n else " "
         if before == "_" or after == "_" or (before.isdigit() or after.isdigit()) and not (
-                e - s >= 4 and m.group().islower() and m.group().isalpha()):
-            out.append(other(s, e))  # 5G, A4, x86, mp3, snake_case (but "2012niande" is a word)
+                e - s >= 4 and tok.islower() and tok.isalpha()):
+            other(s, e)  # 5G, A4, x86, mp3, snake_case (but "2012niande" is a word)
             continue
         glued = (before in _GLUE and s >= 2 and text[s - 2].isalnum()) or \
                 (after in _GLUE and e + 1 < n and (text[e + 1].isalnum() or text[e + 1] in _GLUE)) or \
                 (after == "(" and e + 1 < n and text[e + 1] == ")")
         if glued and not (before == "-" or after == "-") or after in "@" or before in "@/\\":
-            out.append(other(s, e))
+            other(s, e)
             continue
-        tok = m.group()
-        kind, syl, weight, toned, lp = _classify(tok, lexdirs)
-        if kind == "other" and any(c.isdigit() for c in tok):
+        if kind == "other":
             # not tone numbers: numerals inside run-together text (zhaohu3suiyixia): split there
             for piece in _LETTER_RUN.finditer(tok):
                 ptok = piece.group()
                 ps, pe = s + piece.start(), s + piece.end()
                 if len(ptok) >= 4 and ptok.islower() and ptok.isalpha():
                     pk = _classify(ptok, lexdirs)
-                    out.append(Word(ps, pe, pk[0], pk[1], pk[2], pk[3], len(ptok), pk[4]))  # lowercase
-                else:
-                    out.append(other(ps, pe))
+                    if pk[0] != "other":
+                        out.append(Word(ps, pe, pk[0], pk[1], pk[2], pk[3], len(ptok), pk[4]))
+                        last_other = False
+                        continue
+                other(ps, pe)
             continue
         title = kind == "py" and not toned and syl == 1 and tok[0].isupper() and tok[1:].islower()
-        out.append(Word(s, e, kind, syl, weight, toned, sum(1 for c in tok if c.isalpha()), lp, title))
+        letters = len(tok) if tok.isalpha() else sum(1 for c in tok if c.isalpha())
+        out.append(Word(s, e, kind, syl, weight, toned, letters, lp, title))
+        last_other = False
     return out
 
 
@@ -323,7 +350,8 @@ def _blocks(text: str, lexdirs: str, glosses: list[tuple[int, int]], min_syllabl
 
 # ---------------------------------------------------------------- annotations
 
-def _gloss_syllables(gloss: str, lexdirs: str) -> tuple[list[str], bool] | None:
+@lru_cache(maxsize=16384)
+def _gloss_syllables(gloss: str, lexdirs: str) -> tuple[tuple[str, ...], bool] | None:
     """The toneless syllables of a gloss like ``wǎng``, ``nao3``, ``nǎo gěng``, or None."""
     tables = _tables(lexdirs)
     full = tables.syllables
@@ -337,7 +365,7 @@ def _gloss_syllables(gloss: str, lexdirs: str) -> tuple[list[str], bool] | None:
         if base and base[-1] in "012345":
             base = base[:-1]
             toned = True
-        if not base or not base.islower() or not re.fullmatch(r"[a-zü'’]+", base):
+        if not base or not base.islower() or not _GLOSS_LETTERS.fullmatch(base):
             return None
         if base in full and "'" not in base:
             out.append(base.replace("v", "ü"))
@@ -347,12 +375,12 @@ def _gloss_syllables(gloss: str, lexdirs: str) -> tuple[list[str], bool] | None:
         if not pieces:
             return None
         out.extend(p.replace("v", "ü") for p in pieces)
-    return (out, toned) if out else None
+    return (tuple(out), toned) if out else None
 
 
 def _split_syllables(word: str, table: frozenset[str]) -> list[str]:
     res: list[str] = []
-    for piece in re.split(r"['’]", word):
+    for piece in _APOSTROPHE.split(word):
         n = len(piece)
         best: list[list[str] | None] = [[]] + [None] * n
         for i in range(1, n + 1):
@@ -465,7 +493,7 @@ class Analysis(NamedTuple):
 def _analyse(text: str, lexdirs: str, block_key: tuple, annot_key: tuple) -> Analysis:
     blocks: list[Block] = []
     stretches: list[Stretch] = []
-    if _HAS_LATIN.search(text):
+    if _has_ascii_letter(text):
         annots = _annotations(text, lexdirs) if "(" in text or "（" in text else []
         stretches = _stretches(text, annots, *annot_key)
         blocks = _blocks(text, lexdirs, [(a.gloss_start, a.gloss_end) for a in annots], *block_key)
@@ -520,7 +548,7 @@ _STYLE_TEXT = {
 @detector("pinyin_text_block")
 def pinyin_text_block(doc, profile, params):
     text = doc.text
-    if not _HAS_LATIN.search(text):
+    if not _has_ascii_letter(text):
         return
     an = _analysis_for(text, params)
     sev = _severity(an.share, params)
@@ -557,7 +585,7 @@ pinyin_text_block.validate_params = _validate_block
 @detector("pinyin_annotations")
 def pinyin_annotations(doc, profile, params):
     text = doc.text
-    if "(" not in text and "（" not in text or not _HAS_LATIN.search(text):
+    if "(" not in text and "（" not in text or not _has_ascii_letter(text):
         return
     an = _analysis_for(text, params)
     sev = _severity(an.share, params)

@@ -97,18 +97,29 @@ def syllable_logprob(params: dict) -> dict[str, float]:
 
 
 @lru_cache(maxsize=1)
-def _readings_table() -> dict[int, tuple[str, ...]]:
-    from pypinyin.pinyin_dict import pinyin_dict
+def _raw_readings() -> dict[str, str]:
+    """pypinyin's character dictionary, read from its JSON file without importing pypinyin
+    (whose import also loads its phrase dictionary and trains a segmenter: seconds per process)."""
+    import importlib.util
+    import json
 
-    out: dict[int, tuple[str, ...]] = {}
-    for cp, value in pinyin_dict.items():
-        out[cp] = tuple(sorted({strip_tones(r)[0] for r in value.split(",")}))
-    return out
+    spec = importlib.util.find_spec("pypinyin")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(folder) / "pinyin_dict.json"
+        if path.is_file():
+            return json.loads(path.read_text(encoding="utf-8"))
+    from pypinyin.pinyin_dict import pinyin_dict  # layout changed: fall back to the module
+
+    return {str(k): v for k, v in pinyin_dict.items()}
 
 
+@lru_cache(maxsize=65536)
 def readings(ch: str) -> tuple[str, ...]:
     """Toneless readings of one character (``ü`` spelled ``ü``), () when unknown."""
-    return _readings_table().get(ord(ch), ())
+    value = _raw_readings().get(str(ord(ch)))
+    if not value:
+        return ()
+    return tuple(sorted({strip_tones(r)[0] for r in value.split(",")}))
 
 
 # ---- building the shipped lexicons (run by hand; needs pypinyin, and pyspellchecker's data) ----
