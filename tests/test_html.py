@@ -305,3 +305,25 @@ def test_templates_and_assets_live_inside_the_package():
     for name in ("style.css", "file.js", "index.js"):
         assert (H.STATIC / name).is_file()
     assert Path(H.__file__).parent in H.TEMPLATES.parents
+
+
+def test_record_documents_get_their_own_pages_with_text(tmp_path):
+    import qc
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    lines = [{"text": "第一条\u200b记录内容。"}, {"text": "第二条记录，正常。"}, "not json",
+             {"text": "第三条<script>alert(1)</script>零宽\u200b。"}]
+    (corpus / "a.jsonl").write_text("\n".join(x if isinstance(x, str) else json.dumps(x, ensure_ascii=False)
+                                              for x in lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    qc.scan([str(corpus)], out=out, jobs=1, select=["EN"])
+    stats = H.render_html(out)
+    assert stats.files == 4 and stats.from_source == 3 and stats.excerpts_only == 0
+    p1 = (out / "files" / "a.jsonl" / "L1.html").read_text(encoding="utf-8")
+    assert 'id="text"' in p1 and "第一条" in p1 and 'data-c="ZWSP"' in p1
+    p3 = (out / "files" / "a.jsonl" / "L3.html").read_text(encoding="utf-8")
+    assert "malformed" in p3 and 'id="text"' not in p3
+    p4 = (out / "files" / "a.jsonl" / "L4.html").read_text(encoding="utf-8")
+    assert "第三条" in p4 and "&lt;script&gt;alert(1)&lt;/script&gt;" in p4
+    assert 'href="../../rules/EN02.html"' in p4 and 'href="../../index.html"' in p4

@@ -397,11 +397,16 @@ def file_page_model(report: dict[str, Any], text: str | None, source_note: str |
         model["beyond"] = [v for v in views if not v["doc_level"]]
     seen_in_text = {i for seg in (model["text_segments"] or []) for i in seg["findings"]}
     model["data"] = {
-        "findings": [{k: v[k] for k in ("i", "rule", "name", "family", "severity", "message", "suggestion",
-                                         "line", "column", "excerpt")} | {"in_text": v["i"] in seen_in_text}
+        "findings": [{k: v[k] for k in ("i", "rule", "name", "family", "severity", "message", "line", "column")}
+                     | {"in_text": v["i"] in seen_in_text, "suggestion": _clip(v["suggestion"], 400)}
                      for v in views],
     }
     return model
+
+
+def _clip(s: str | None, n: int) -> str | None:
+    """At most ``n`` characters (the tooltip shows long suggestions cut; the JSON has them whole)."""
+    return s if s is None or len(s) <= n else s[:n] + "…"
 
 
 def _starts_at(f: dict[str, Any], pos: int) -> bool:
@@ -603,7 +608,16 @@ def render_html(out: str | Path, ruleset: Any = None, *, max_text_kb: int = DEFA
     stats = RenderStats()
     settings = summary.get("settings") or {}
     bases = [Path(b) for b in (source_bases or [])] + [out.resolve().parent]
-    reader = SourceReader(bases, settings.get("text_field") or "text", settings.get("id_field"))
+    text_field, id_field = settings.get("text_field"), settings.get("id_field")
+    if text_field is None:  # older summaries: the project's config says how records were read
+        try:
+            from ..config import find_config
+
+            cfg = find_config()[0]
+            text_field, id_field = cfg.get("text_field"), id_field or cfg.get("id_field")
+        except Exception:  # noqa: BLE001 - a broken config only costs the record texts
+            pass
+    reader = SourceReader(bases, text_field or "text", id_field)
     page_rel = {r["id"]: report_relpath(r["id"], ".html") for r in rows}
     digest_note = None
     if settings.get("ruleset_digest") and settings.get("ruleset_digest") != getattr(ruleset, "digest", None):
