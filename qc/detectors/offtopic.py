@@ -36,7 +36,11 @@ from ..model import STATUS_OK, Hit
 from ..profile import contributor
 from ..resources import lexicon
 from ..resources.topic import (
+    _ANNOTATION as _ANNOTATED,
     HAN_CLASS,
+    bucket_of,
+    stop_table,
+    t2s_table,
     N_BUCKETS,
     TopicStats,
     bigram_buckets,
@@ -103,10 +107,21 @@ def _cut_spans(spans: list[tuple[int, int]], s: int, e: int) -> list[tuple[int, 
     return out
 
 
-def _windows(text: str, s: int, e: int, window: int) -> list[tuple[int, int]]:
+def _han_index(text: str):
+    """(Han mask, cumulative Han count) of a text: O(1) Han counts of any span afterwards."""
+    cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    mask = _han_mask(cp)
+    cum = np.concatenate(([0], np.cumsum(mask)))
+    return mask, cum
+
+
+def _windows(text: str, s: int, e: int, window: int, mask=None) -> list[tuple[int, int]]:
     """Split [s, e) into pieces of about ``window`` Han characters, at sentence ends when possible."""
     part = text[s:e]
-    han_pos = [m.start() for m in _HAN_RE.finditer(part)]
+    if mask is None:
+        han_pos = [m.start() for m in _HAN_RE.finditer(part)]
+    else:
+        han_pos = np.flatnonzero(mask[s:e]).tolist()
     total = len(han_pos)
     if total < window * 1.5:
         return [(s, e)]
@@ -131,6 +146,7 @@ def segments(text: str, params: dict, skip: list[tuple[int, int]] | None = None)
     window = int(params["window_han"])
     min_han = int(params["min_segment_han"])
     skip = sorted(skip or [])
+    mask, cum = _han_index(text)
     out: list[tuple[int, int]] = []
     group: list[tuple[int, int]] = []
     group_han = 0
@@ -153,10 +169,10 @@ def segments(text: str, params: dict, skip: list[tuple[int, int]] | None = None)
                 continue
             a += len(piece) - len(piece.lstrip())
             b -= len(piece) - len(piece.rstrip())
-            han = _han_count(piece)
+            han = int(cum[b] - cum[a])
             if han >= min_han:
                 flush()
-                out.extend(_windows(text, a, b, window))
+                out.extend(_windows(text, a, b, window, mask))
             elif han:
                 group.append((a, b))
                 group_han += han
@@ -180,25 +196,50 @@ def _stop_codepoints(chars: str) -> np.ndarray:
     return np.array(sorted({ord(c) for c in chars}), dtype=np.uint32)
 
 
+def _weights(ids: np.ndarray, is_stop: np.ndarray, idf: np.ndarray, stop_factor: float):
+    uniq, inv = np.unique(ids, return_inverse=True)
+    tf = np.bincount(inv).astype(np.float64)
+    w = (1.0 + np.log(tf)) * idf[uniq]
+    # a term counts as a stop term when every occurrence of it touches a stop character
+    stopped = np.bincount(inv, weights=is_stop.astype(np.float64), minlength=uniq.size) >= tf
+    w = np.where(stopped, w * stop_factor, w)
+    nrm = float(np.sqrt((w * w).sum()))
+    return uniq, (w / nrm if nrm else w)
+
+
 def _segment_vectors(text: str, spans, idf: np.ndarray, params: dict):
     """Per segment: (bucket ids, L2-normalised weights, number of bigrams)."""
     stop = _stop_codepoints(params["stop_chars"])
     stop_factor = float(params["stop_factor"])
     out = []
+    if not _ANNOTATED.search(text):
+        # fast path: character-for-character normalisation, so one pass over the whole document
+        norm = text.translate(t2s_table())
+        cp = np.frombuffer(norm.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        han = _han_mask(cp)
+        pair = han[:-1] & han[1:]
+        pos = np.flatnonzero(pair)
+        a = cp[:-1][pair].astype(np.uint64)
+        b = cp[1:][pair].astype(np.uint64)
+        ids_all = bucket_of(a, b)
+        st_tab = stop_table(stop.tobytes())
+        is_stop = st_tab[np.minimum(cp, len(st_tab) - 1)]
+        st_all = (is_stop[:-1] | is_stop[1:])[pair]
+        for s, e in spans:
+            i, j = np.searchsorted(pos, s), np.searchsorted(pos, e - 1)
+            if j <= i:
+                out.append((np.zeros(0, dtype=np.int64), np.zeros(0), 0))
+                continue
+            uniq, w = _weights(ids_all[i:j], st_all[i:j], idf, stop_factor)
+            out.append((uniq, w, int(j - i)))
+        return out
     for s, e in spans:
-        ids, is_uni, is_stop = term_buckets(normalise(text[s:e]), False, stop)
-        n_bigrams = int((~is_uni).sum())
+        ids, _, is_st = term_buckets(normalise(text[s:e]), False, stop)
         if ids.size == 0:
             out.append((ids, np.zeros(0, dtype=np.float64), 0))
             continue
-        uniq, inv = np.unique(ids, return_inverse=True)
-        tf = np.bincount(inv).astype(np.float64)
-        w = (1.0 + np.log(tf)) * idf[uniq]
-        # a term counts as a stop term when every occurrence of it touches a stop character
-        stopped = np.bincount(inv, weights=is_stop.astype(np.float64), minlength=uniq.size) >= tf
-        w = np.where(stopped, w * stop_factor, w)
-        nrm = float(np.sqrt((w * w).sum()))
-        out.append((uniq, w / nrm if nrm else w, n_bigrams))
+        uniq, w = _weights(ids, is_st, idf, stop_factor)
+        out.append((uniq, w, int(ids.size)))
     return out
 
 
@@ -248,7 +289,8 @@ def topic_outliers(text: str, profile, params: dict, skip=None):
     usable = np.array([v[2] >= int(params["min_segment_bigrams"]) for v in vecs])
     if usable.sum() < int(params["min_segments"]):
         return None
-    han = np.array([_han_count(text[s:e]) for s, e in spans], dtype=float)
+    _, cum = _han_index(text)
+    han = np.array([cum[e] - cum[s] for s, e in spans], dtype=float)
     alive = usable.copy()
     flagged = np.zeros(len(spans), dtype=bool)
     med = 0.0
@@ -284,9 +326,7 @@ def topic_outliers(text: str, profile, params: dict, skip=None):
 @detector("topic_outlier")
 def topic_outlier(doc, profile, params):
     text = doc.text
-    if _han_count(text[: min(len(text), 4000)]) < 50 and _han_count(text) < int(params["min_document_han"]):
-        return
-    if _han_count(text) < int(params["min_document_han"]):
+    if len(text) < int(params["min_document_han"]) or _han_count(text) < int(params["min_document_han"]):
         return
     skip = [(a, b) for a, b in _foreign_spans(text, params) if b - a >= int(params.get("skip_blocks_over", 100))]
     if doc.front_matter_span:
@@ -305,17 +345,14 @@ def topic_outlier(doc, profile, params):
             runs.append([int(i)])
     core_text = "\n".join(text[s:e] for (s, e), f in zip(spans, flagged) if not f)
 
-    def weight(bg: str) -> float:
-        return float(idf[bucket_of_str(bg)])
-
-    doc_terms = top_bigrams(core_text, weight, stop=params["stop_chars"])
+    doc_terms = top_bigrams(core_text, idf, stop=params["stop_chars"])
     for run in runs:
         s, e = spans[run[0]][0], spans[run[-1]][1]
         sim = float(np.mean(sims[run]))
         n_han = _han_count(text[s:e])
         if n_han < int(params["min_outlier_han"]):
             continue  # a short aside: too little text to call it foreign with confidence
-        seg_terms = top_bigrams(text[s:e], weight, stop=params["stop_chars"])
+        seg_terms = top_bigrams(text[s:e], idf, stop=params["stop_chars"])
         yield Hit(
             s, e,
             f"Off-topic passage ({n_han} Han characters) unrelated to the rest of the document: "

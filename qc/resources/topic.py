@@ -91,6 +91,18 @@ def bigram_buckets(text: str) -> np.ndarray:
 _UNI = np.uint64(0x1FFFFF)  # second "character" of a unigram key (no real code point is this large)
 
 
+_TABLE_MAX = 0x30000
+
+
+@lru_cache(maxsize=8)
+def stop_table(stop_bytes: bytes) -> np.ndarray:
+    """Boolean lookup table over code points for a set of stop characters."""
+    t = np.zeros(_TABLE_MAX, dtype=bool)
+    cps = np.frombuffer(stop_bytes, dtype=np.uint32)
+    t[cps[cps < _TABLE_MAX]] = True
+    return t
+
+
 def term_buckets(text: str, unigrams: bool = True, stop: np.ndarray | None = None):
     """Bucket ids of the Han terms of ``text``: every adjacent Han pair, and (``unigrams``) every
     Han character. Returns (ids, is_unigram, is_stop): is_stop marks terms made only of / touching
@@ -107,7 +119,7 @@ def term_buckets(text: str, unigrams: bool = True, stop: np.ndarray | None = Non
     uni = [np.zeros(a.size, dtype=bool)]
     st = None
     if stop is not None and stop.size:
-        is_stop = np.isin(cp, stop)
+        is_stop = stop_table(stop.tobytes())[np.minimum(cp, _TABLE_MAX - 1)]
         st = [(is_stop[:-1] | is_stop[1:])[pair]] if cp.size > 1 else [np.zeros(0, dtype=bool)]
     if unigrams:
         hc = cp[han].astype(np.uint64)
@@ -204,8 +216,19 @@ def top_bigrams(text: str, weight_of, k: int = 6, stop: str = "") -> list[str]:
             if bg[0] in stop or bg[1] in stop:
                 continue
             counts[bg] = counts.get(bg, 0) + 1
+    if isinstance(weight_of, np.ndarray):
+        keys = list(counts)
+        if keys:
+            a = np.array([ord(k[0]) for k in keys], dtype=np.uint64)
+            b = np.array([ord(k[1]) for k in keys], dtype=np.uint64)
+            ws = weight_of[bucket_of(a, b)]
+            wmap = dict(zip(keys, ws.tolist()))
+        else:
+            wmap = {}
+        weight_of = wmap.__getitem__
     scored = sorted(counts.items(), key=lambda kv: (-(1 + math.log(kv[1])) * weight_of(kv[0]), kv[0]))
     top = [w for w, _ in scored[: k * 3]]
+    frequent = [w for w, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:80]]
     joined = "\n".join(runs)
     terms: list[str] = []
     used: set[str] = set()
@@ -216,7 +239,7 @@ def top_bigrams(text: str, weight_of, k: int = 6, stop: str = "") -> list[str]:
         grown = True
         while grown and len(term) < 7:  # extend with bigrams that chain with it in the text
             grown = False
-            for x in counts:
+            for x in frequent:
                 if x not in used and x != w and x[0] == term[-1] and _chains(joined, term + x[1], max(counts[x], counts[term[-2:]])):
                     term += x[1]
                     used.add(x)
