@@ -442,11 +442,20 @@ def _stretches(text: str, annots: list[Annotation], max_gap: int, min_stretch_gl
     out: list[Stretch] = []
     group: list[Annotation] = []
 
+    def edge_ok(a: Annotation, inner: Annotation, a_first: bool) -> bool:
+        # a punctuation "annotation" at the edge belongs to the stretch when it touches it: 。(。)
+        if a.kind == "strong":
+            return True
+        touching = a.gloss_end == inner.base_start if a_first else inner.gloss_end == a.base_start
+        return a.kind == "punct" and touching
+
     def close():
-        while group and group[0].kind != "strong":
+        while group and not (group[0].kind == "strong" or len(group) > 1 and edge_ok(group[0], group[1], True)):
             group.pop(0)
-        while group and group[-1].kind != "strong":
+        while group and not (group[-1].kind == "strong" or len(group) > 1 and edge_ok(group[-1], group[-2], False)):
             group.pop()
+        if group and not any(a.kind == "strong" for a in group):
+            group.clear()
         if group:
             out.append(Stretch(group[0].base_start, group[-1].gloss_end,
                                tuple((a.gloss_start, a.gloss_end) for a in group),
