@@ -147,6 +147,17 @@ def test_clicking_a_finding_row_scrolls_to_and_marks_its_span(site, tab):
     # Escape clears the marking
     page.keyboard.press("Escape")
     assert page.locator("#text mark.active").count() == 0
+    assert page.locator("#tip").is_hidden()
+    # hovering a highlight explains every finding covering it
+    mark = page.locator("#text mark.hl[data-f]").first
+    ids = [int(x) for x in mark.get_attribute("data-f").split()]
+    mark.hover()
+    tip = page.locator("#tip")
+    assert tip.is_visible()
+    for i in ids:
+        f = rep["findings"][i]
+        assert f["rule"] in tip.text_content() and f["severity"] in tip.text_content()
+        assert f["message"][:40] in tip.text_content()
     assert tab.errors == []
 
 
