@@ -95,11 +95,22 @@ class Baseline:
     def save(self, path: Path | None = None) -> Path:
         path = Path(path or self.path or DEFAULT_FILE)
         atomic_write(path, json.dumps(self.to_json(), ensure_ascii=False, sort_keys=True, indent=1) + "\n")
+        _public(path)
         self.path = path
         return path
 
     def finding_count(self) -> int:
         return sum(len(e["findings"]) for e in self.files.values())
+
+
+def _public(path: Path) -> None:
+    """A committed file gets the usual rw-r--r-- (the atomic temp file starts as 0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    try:
+        os.chmod(path, 0o666 & ~umask)
+    except OSError:
+        pass
 
 
 def load(path: str | Path) -> Baseline:
@@ -183,8 +194,12 @@ class BaselineDiff:
         return out
 
 
+LOOSE_MIN_CHARS = 6  # shorter matched text ("??", one U+FFFD) is identified by its context only
+
+
 def _match(base_findings: list[dict[str, Any]], findings: list[dict[str, Any]]):
-    """Split current findings into (new, unchanged) and count baseline findings left (fixed)."""
+    """Split current findings into (new, unchanged); return the baseline fingerprints left
+    over (fixed, or moved to another document)."""
     exact = Counter(f["fingerprint"] for f in base_findings)
     rest: list[dict[str, Any]] = []
     unchanged: list[dict[str, Any]] = []
@@ -195,20 +210,21 @@ def _match(base_findings: list[dict[str, Any]], findings: list[dict[str, Any]]):
         else:
             rest.append(f)
     # baseline entries not matched exactly, available for the loose pass
-    left = Counter()
+    left: dict[str, list[str]] = {}
     for bf in base_findings:
         if exact[bf["fingerprint"]] > 0:
             exact[bf["fingerprint"]] -= 1
-            left[bf.get("loose", "")] += 1
+            left.setdefault(bf.get("loose", ""), []).append(bf["fingerprint"])
     new = []
     for f in rest:
         lk = loose_key(f)
-        if left[lk] > 0:
-            left[lk] -= 1
+        long_enough = len(_WS.sub("", f.get("excerpt") or "")) >= LOOSE_MIN_CHARS
+        if long_enough and left.get(lk):
+            left[lk].pop()
             unchanged.append(f)
         else:
             new.append(f)
-    return new, unchanged, sum(left.values())
+    return new, unchanged, Counter(fp for fps in left.values() for fp in fps)
 
 
 def compare(baseline: Baseline, reports: Iterable[dict[str, Any]], ruleset_digest: str, rules: list[str],
@@ -227,6 +243,7 @@ def compare(baseline: Baseline, reports: Iterable[dict[str, Any]], ruleset_diges
         if e.get("sha256"):
             by_hash.setdefault(e["sha256"], k)
     seen: set[str] = set()
+    leftover: dict[str, Counter] = {}  # report id → baseline fingerprints not found in it
     for rep in reports:
         key = doc_key(rep, root)
         seen.add(key)
@@ -242,13 +259,9 @@ def compare(baseline: Baseline, reports: Iterable[dict[str, Any]], ruleset_diges
             base_metrics: dict[str, float] = {}
         else:
             # baseline findings of rules not run now (--select/--ignore) are neither matched nor fixed
-            d.new, d.unchanged, d.fixed = _match([f for f in entry["findings"] if f["rule"] in active], findings)
+            d.new, d.unchanged, leftover[rep["id"]] = _match([f for f in entry["findings"] if f["rule"] in active], findings)
             base_metrics = entry.get("metrics") or {}
             d.verdict_before = entry.get("verdict", "pass")
-        for f in d.new:
-            f["baseline_state"] = "new"
-        for f in d.unchanged:
-            f["baseline_state"] = "unchanged"
         cur = rep.get("metrics") or {}
         for m in FAMILY_METRICS:
             a, b = float(base_metrics.get(m, 0.0)), float(cur.get(m, 0.0))
@@ -257,6 +270,13 @@ def compare(baseline: Baseline, reports: Iterable[dict[str, Any]], ruleset_diges
             elif b < a - tolerance:
                 d.improved[m] = (a, b)
         diff.docs[rep["id"]] = d
+    _match_moves(diff, leftover)
+    for d in diff.docs.values():
+        d.fixed = sum(leftover.get(d.id, Counter()).values())
+        for f in d.new:
+            f["baseline_state"] = "new"
+        for f in d.unchanged:
+            f["baseline_state"] = "unchanged"
     if scanned_roots is not None:
         roots = [os.path.relpath(os.path.abspath(p), root).replace(os.sep, "/") for p in scanned_roots]
         for k in baseline.files:
@@ -266,6 +286,28 @@ def compare(baseline: Baseline, reports: Iterable[dict[str, Any]], ruleset_diges
             if under and not (root / k.split("#", 1)[0]).exists():
                 diff.gone.append(k)
     return diff
+
+
+def _match_moves(diff: BaselineDiff, leftover: dict[str, Counter]) -> None:
+    """Damage moved between documents of this scan (a paragraph cut from one file and pasted
+    into another) keeps its exact fingerprint: such a "new" finding is matched with a baseline
+    finding left over in another document, and is neither new there nor fixed here."""
+    pool: dict[str, list[str]] = {}
+    for doc_id, c in leftover.items():
+        for fp, n in c.items():
+            pool.setdefault(fp, []).extend([doc_id] * n)
+    if not pool:
+        return
+    for d in diff.docs.values():
+        still_new = []
+        for f in d.new:
+            src = pool.get(f["fingerprint"])
+            if src:
+                leftover[src.pop()][f["fingerprint"]] -= 1
+                d.unchanged.append(f)
+            else:
+                still_new.append(f)
+        d.new = still_new
 
 
 def verdict_worse(before: str, after: str) -> bool:
@@ -294,11 +336,14 @@ def update(baseline: Baseline, reports: Iterable[dict[str, Any]], ruleset_digest
         if accept_new:
             stats["accepted"] += len(d.new)
             new_entry = cur
-        elif old is None:
+        elif old is None and not d.unchanged:
             new_entry = None  # new damage is not absorbed without --accept-new
         else:
+            # known findings only (for a document new to the baseline: damage moved into it)
             keep = {id(f) for f in d.unchanged}
             kept = [f for f in rep.get("findings") or [] if id(f) in keep]
+            if old is None:
+                old = {"metrics": rep["metrics"], "verdict": rep["verdict"], "score": rep["score"], "findings": []}
             metrics = {m: min(float(old.get("metrics", {}).get(m, 0.0)), float(rep["metrics"].get(m, 0.0)))
                        for m in FAMILY_METRICS}
             verdict = min(old.get("verdict", "pass"), rep["verdict"], key=VERDICTS.index)

@@ -169,3 +169,55 @@ def run(paths: list[str], opts: GateOptions, scan_kwargs: dict[str, Any],
                       ignored_files=sup.ignored_files if sup is not None else 0, stats=result.stats,
                       max_annotations=opts.max_annotations, rule_docs_url=opts.rule_docs_url)
     return result, outcome
+
+
+# --- qc baseline create|update|prune -----------------------------------------------------------
+
+def baseline_path(cfg: dict[str, Any], cfg_path: Path | None, flag: Path | None) -> Path:
+    """``--baseline`` > config ``baseline`` (relative to the config's folder) > ``.qc-baseline.json``."""
+    from .baseline import DEFAULT_FILE
+
+    if flag is not None:
+        return flag
+    b = Path(cfg.get("baseline") or DEFAULT_FILE)
+    return b if b.is_absolute() else config_dir(cfg_path) / b
+
+
+def baseline_command(action: str, paths: list[str], file: Path, cfg: dict[str, Any], cfg_path: Path | None,
+                     scan_kwargs: dict[str, Any], *, force: bool = False, accept_new: bool = False) -> list[str]:
+    """Run ``qc baseline ACTION``; returns the lines to print. Findings allowed by the project's
+    suppressions are not recorded; .qcignore'd files are not scanned."""
+    from . import baseline as bl
+    from . import suppress as suppress_mod
+    from .api import scan as api_scan
+
+    if action == "prune":
+        b = bl.load(file)
+        b2, gone = bl.prune(b)
+        b2.save(file)
+        return [f"{file}: removed {len(gone)} documents whose files are gone"] + [f"  - {k}" for k in gone[:50]]
+    if action == "create" and file.exists() and not force:
+        raise ConfigError(f"{file} exists; use `qc baseline update` (or `create --force` to start over)")
+    old = bl.load(file) if action == "update" else None
+    sup = suppress_mod.load(config_dir(cfg_path), cfg, None, cfg_path)
+    result = api_scan(paths, keep_reports=True, exclude=sup.excluded if sup.ignore_lines else None,
+                      suppress=sup if sup.active else None, **scan_kwargs)
+    rules = [r.id for r in result.ruleset.rules]
+    if action == "create":
+        b = bl.create(result.reports, file, result.ruleset.digest, rules, rows=result.rows)
+        b.save(file)
+        return [f"{file}: baseline of {len(b.files)} documents with {b.finding_count()} findings "
+                f"({len(result.rows)} documents scanned)"]
+    before_docs, before_findings = len(old.files), old.finding_count()
+    b, stats = bl.update(old, result.reports, result.ruleset.digest, rules, accept_new=accept_new,
+                         rows=result.rows, scanned_roots=paths)
+    b.save(file)
+    lines = [f"{file}: {before_docs} → {len(b.files)} documents, {before_findings} → {b.finding_count()} findings "
+             f"({stats['fixed']} fixed, {stats['removed_documents']} documents dropped"
+             + (f", {stats['accepted']} new accepted" if accept_new else "") + ")"]
+    if not accept_new:
+        diff = bl.compare(old, result.reports, result.ruleset.digest, rules)
+        if diff.new_findings:
+            lines.append(f"  {diff.new_findings} new findings were not recorded (they still fail the gate; "
+                         "`--accept-new` records them)")
+    return lines

@@ -193,6 +193,66 @@ class _Progress:
             self.bar.stop()
 
 
+baseline_app = typer.Typer(no_args_is_help=True, help="Record the damage a corpus already has, so CI fails only on new damage.")
+app.add_typer(baseline_app, name="baseline")
+
+
+def _baseline_run(action: str, paths: list[str], baseline: Optional[Path], rules: Optional[Path], select, ignore,
+                  jobs: Optional[int], **kw: Any) -> None:
+    from . import ci
+
+    cfg, cfg_path = find_config()
+    file = ci.baseline_path(cfg, cfg_path, baseline)
+    extra = [str(rules)] if rules else list(cfg.get("extra_rules", []))
+    if rules is None and cfg.get("rules"):
+        extra = [str(cfg["rules"])] + extra
+    scan_kwargs = dict(extra_rules=extra, select=_split(select) or cfg.get("select"), ignore=_split(ignore) or cfg.get("ignore"),
+                       jobs=int(_opt(jobs, cfg, "jobs", os.cpu_count() or 1)), params=cfg.get("params"),
+                       expected_script=cfg.get("expected_script"), text_field=cfg.get("text_field", "text"),
+                       id_field=cfg.get("id_field"))
+    for line in ci.baseline_command(action, paths, file, cfg, cfg_path, scan_kwargs, **kw):
+        console.print(line, markup=False)
+
+
+_B_FILE = typer.Option(None, "--baseline", "-b", help="Baseline file [default: config `baseline`, else .qc-baseline.json].")
+_B_RULES = typer.Option(None, "--rules", help="Rules folder to add.")
+_B_SELECT = typer.Option(None, "--select", help="Only these rule ids/prefixes/families.")
+_B_IGNORE = typer.Option(None, "--ignore", help="Skip these rule ids/prefixes/families.")
+_B_JOBS = typer.Option(None, "--jobs", "-j", help="Worker processes.")
+
+
+@baseline_app.command("create")
+def baseline_create(
+    paths: list[str] = typer.Argument(..., help="Files or folders to scan."),
+    baseline: Optional[Path] = _B_FILE, rules: Optional[Path] = _B_RULES,
+    select: Optional[list[str]] = _B_SELECT, ignore: Optional[list[str]] = _B_IGNORE, jobs: Optional[int] = _B_JOBS,
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing baseline."),
+) -> None:
+    """Scan PATHS and record every finding as known debt."""
+    _baseline_run("create", paths, baseline, rules, select, ignore, jobs, force=force)
+
+
+@baseline_app.command("update")
+def baseline_update(
+    paths: list[str] = typer.Argument(..., help="Files or folders to scan."),
+    baseline: Optional[Path] = _B_FILE, rules: Optional[Path] = _B_RULES,
+    select: Optional[list[str]] = _B_SELECT, ignore: Optional[list[str]] = _B_IGNORE, jobs: Optional[int] = _B_JOBS,
+    accept_new: bool = typer.Option(False, "--accept-new", help="Also record new findings and documents (and the current ruleset)."),
+) -> None:
+    """Rescan PATHS and ratchet the baseline down: drop fixed findings, lower ratios."""
+    _baseline_run("update", paths, baseline, rules, select, ignore, jobs, accept_new=accept_new)
+
+
+@baseline_app.command("prune")
+def baseline_prune(baseline: Optional[Path] = _B_FILE) -> None:
+    """Drop baseline entries whose files no longer exist (no scan)."""
+    from . import ci
+
+    cfg, cfg_path = find_config()
+    for line in ci.baseline_command("prune", [], ci.baseline_path(cfg, cfg_path, baseline), cfg, cfg_path, {}):
+        console.print(line, markup=False)
+
+
 @app.command("rules")
 def list_rules(
     rules: Optional[Path] = typer.Option(None, "--rules", help="Rules folder to add."),

@@ -197,5 +197,8 @@ def write_outputs(o: Outcome, outputs: list[tuple[str, str]]) -> list[str]:
                 f.write(text)
         else:
             atomic_write(Path(path), text)
+            from ..baseline import _public
+
+            _public(Path(path))
         written.append(path)
     return written

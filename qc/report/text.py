@@ -46,13 +46,16 @@ def total_line(o: Outcome) -> str:
     return line + f" — gate {state} ({o.policy.describe()})"
 
 
-def details(o: Outcome, limit: int = 20) -> list[str]:
-    """Lines explaining the gate: failing documents, corpus limits, improvements, warnings."""
+def details(o: Outcome, limit: int = 20, quiet: bool = False) -> list[str]:
+    """Lines explaining the gate: failing documents and corpus limits (always), then
+    improvements and warnings (unless quiet)."""
     out = []
     for r in o.gate.reasons[:limit]:
         out.append(f"  gate: {r}")
     if len(o.gate.reasons) > limit:
         out.append(f"  gate: … {len(o.gate.reasons) - limit} more (see --format markdown or json)")
+    if quiet:
+        return out
     if o.diff is not None:
         imp = o.diff.improvements()
         for x in imp[:limit]:
@@ -77,9 +80,8 @@ def print_text(o: Outcome, console: Console, err_console: Console | None = None,
         if len(o.rows) > limit:
             console.print(f"(worst {limit} of {len(o.rows)} documents shown; all are in summary.csv)")
     console.print(total_line(o), markup=False)
-    if not quiet:
-        for line in details(o):
-            err_console.print(line, markup=False)
+    for line in details(o, quiet=quiet):
+        err_console.print(line, markup=False)
 
 
 def render(o: Outcome) -> str:
