@@ -305,17 +305,17 @@ class SourceReader:
         rel = doc_id.split("#", 1)[0] if report.get("record") is not None else doc_id
         existing = [c for c in self._candidates(path) if os.path.isfile(c)]
         if not existing:
-            return None, f"the source file {path} was not found, so only the findings' excerpts are shown"
+            return None, f"The source file {path} was not found, so only the findings' excerpts are shown"
         for cand in existing:
             for restart in (False, True):
                 for doc in self._docs(cand, rel, restart):
                     if doc.id == doc_id or (report.get("record") is not None and doc.record == report["record"]):
                         if doc.sha256 != report.get("sha256") or len(doc.text) < report.get("chars", 0):
-                            return None, (f"the source {path} changed since the scan (sha256 differs), so only "
+                            return None, (f"The source {path} changed since the scan (sha256 differs), so only "
                                           "the findings' excerpts are shown")
                         return doc.text[: report.get("chars", len(doc.text))], None
                 self._it = None
-        return None, f"document {doc_id} was not found in {path} any more, so only the findings' excerpts are shown"
+        return None, f"Document {doc_id} was not found in {path} any more, so only the findings' excerpts are shown"
 
 
 # --- page models ------------------------------------------------------------------------------
