@@ -58,6 +58,8 @@ _ANY_STAMP = re.compile(rf"{_NUM_STAMP}|\d{{4}}年\d{{1,2}}月\d{{1,2}}日|\d+\s
 _EDITOR_BRACKET = re.compile(
     r"\s*[\[【(（]\s*(?:责任编辑|责编|编辑|主编|作者|来源|记者|校对|审核|编审|值班编辑|实习编辑)\s*[:：]?[^\n\]】)）]{0,40}[\]】)）]\s*"
 )
+_HAS_DIGIT = re.compile(r"\d")
+_CRUMB_CHARS = re.compile(r">|[»›＞→]")
 _CRUMB_SPLIT = re.compile(r"\s*(?:>>|[>»›＞→]|&gt;)\s*")
 _PIPE_SPLIT = re.compile(r"\s*[|｜]\s*")
 _TITLE_BAR = re.compile(r"(.{2,80}?)\s*(?:_|\||｜|\s[-–—]\s)\s*(.{2,30})")
@@ -175,21 +177,23 @@ def _strong_structure(t: str, lex, n: int) -> str | None:
         return "link"
     if ("http" in t or "www." in t) and _URL_LINE.fullmatch(t):
         return "url"
-    if n <= 40 and _DATETIME_LINE.fullmatch(t) and any(c.isdigit() for c in t) | ("前" in t) | ("天" in t):
+    if n <= 40 and (_HAS_DIGIT.search(t) or "前" in t or "天" in t) and _DATETIME_LINE.fullmatch(t):
         return "timestamp"
-    if n <= 60 and _EDITOR_BRACKET.fullmatch(t):
+    if n <= 60 and t[0] in "[【(（" and _EDITOR_BRACKET.fullmatch(t):
         return "editor"
     if n <= 120:
-        segs = [s for s in _CRUMB_SPLIT.split(t) if s]
-        if len(segs) >= 3 and all(len(s) <= 24 for s in segs) and not _CLAUSE_PUNCT.search(t):
-            return "breadcrumb"
-        if len(segs) == 2 and (norm_key(segs[0]) in lex.strong_lines or norm_key(segs[1]) in lex.strong_lines) \
-                and len(segs[0]) <= 12 and len(segs[1]) <= 24:
-            return "breadcrumb"
-        segs = [s for s in _PIPE_SPLIT.split(t) if s]
-        if len(segs) >= 3 and all(len(s) <= 12 for s in segs):
-            return "menu"
-        toks = t.split()
+        if _CRUMB_CHARS.search(t):
+            segs = [s for s in _CRUMB_SPLIT.split(t) if s]
+            if len(segs) >= 3 and all(len(s) <= 24 for s in segs) and not _CLAUSE_PUNCT.search(t):
+                return "breadcrumb"
+            if len(segs) == 2 and (norm_key(segs[0]) in lex.strong_lines or norm_key(segs[1]) in lex.strong_lines) \
+                    and len(segs[0]) <= 12 and len(segs[1]) <= 24:
+                return "breadcrumb"
+        if "|" in t or "｜" in t:
+            segs = [s for s in _PIPE_SPLIT.split(t) if s]
+            if len(segs) >= 3 and all(len(s) <= 12 for s in segs):
+                return "menu"
+        toks = t.split() if " " in t or "\u3000" in t or "\xa0" in t else ()
         if len(toks) >= 3:
             hits = sum(1 for tok in toks if (k := norm_key(tok)) and (k in lex.strong_lines or k in lex.weak_lines))
             if hits >= 0.6 * len(toks):
@@ -260,7 +264,7 @@ def classify_lines(doc, profile, params: dict) -> list[Line]:
         if kind:
             ln.cls, ln.kind = BAD, kind
             continue
-        key = norm_key(t)
+        key = norm_key(t) if ln.n <= 60 else ""
         if key in lex.strong_lines:
             ln.cls, ln.kind = BAD, lex.strong_lines[key]
             continue

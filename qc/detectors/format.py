@@ -47,18 +47,20 @@ NUMERAL_LIKE = {"几", "多", "每", "这", "那", "哪", "某", "各", "半", "
                 "头", "第", "首", "末", "本", "该", "此", "全", "一些", "这些", "那些", "哪些", "若干", "许多", "很多", "好几",
                 "成", "逐", "单", "双", "满", "同", "另", "其", "任", "那么", "这么", "多少"}
 
-# unsegmented stripped-number patterns (each group is one kind of gap)
+# unsegmented stripped-number patterns: (regex starting with a literal, characters that may not
+# precede the match — they make the match part of an ordinary word)
+_NUMERALS = "0123456789０１２３４５６７８９一二三四五六七八九十百千万两〇零廿卅"
 _STRIPPED_PATTERNS = [
     # 第届 第次 … : an ordinal whose number is gone (次第/门第/及第… are words)
-    re.compile(r"(?<![次门府宅落及科甲品等])第\s?(?:届|次|名|条|期|章|节|批|轮|季|集|页|版|号)"),
+    (re.compile(r"第\s?(?:届|次|名|条|期|章|节|批|轮|季|集|页|版|号)"), set("次门府宅落及科甲品等")),
     # 月日 : a date whose numbers are gone (年月日 is a form label; 本月日均 a word)
-    re.compile(r"(?<![\d０-９一二三四五六七八九十〇零两廿卅年岁])\s?月\s?日(?![均常益趋渐夜复久])"),
+    (re.compile(r"月\s?日(?![均常益趋渐夜复久])"), set(_NUMERALS + "年岁")),
     # 约名 约万 : an approximate count whose number is gone (签约/预约/节约… are words)
-    re.compile(r"(?<![签预契合节制特邀公条大隐履违解践赴相婉租盟誓])约\s?(?:名|位|项|万|亿)(?![元])"),
+    (re.compile(r"约\s?(?:名|位|项|万|亿)(?!元)"), set("签预契合节制特邀公条大隐履违解践赴相婉租盟誓")),
     # 余名 余位 : "N余名" with N gone (其余/多余/业余… are words)
-    re.compile(r"(?<![\d０-９一二三四五六七八九十百千万两其多剩残业课空富盈宽有])余\s?(?:名|位|家|项|篇|场|所|件|种|万|亿)"),
-    # 增长% : a percent sign with no number
-    re.compile(rf"(?<=[{HAN}])\s?[%％]"),
+    (re.compile(r"余\s?(?:名|位|家|项|篇|场|所|件|种|万|亿)"), set(_NUMERALS + "其多剩残业课空富盈宽有")),
+    # 增长% : a percent sign right after Han text
+    (re.compile(r"[%％]"), None),
 ]
 MEASURE_TOKENS = {"个", "名", "位", "家", "项", "场", "份", "届", "次", "支", "件", "种", "台", "部", "条", "所", "座",
                   "万", "亿", "余", "人次", "万元", "亿元", "万人", "余名", "余位", "余家", "余人", "余万", "约名", "场分"}
@@ -129,11 +131,17 @@ def _numeral_like(tok: str) -> bool:
 def stripped_digits(doc, profile, params):
     text = doc.text
     found: list[tuple[int, int]] = []
-    for pat in _STRIPPED_PATTERNS:
+    for pat, bad_prev in _STRIPPED_PATTERNS:
         for m in pat.finditer(text):
             a, b = m.span()
-            while a < b and text[a].isspace():
-                a += 1
+            prev = text[a - 1] if a else ""
+            if prev == " " and a > 1:
+                prev = text[a - 2]
+            if bad_prev is None:  # the percent sign: only right after Han (or Han + one space)
+                if not prev or not _HAN_RE.match(prev):
+                    continue
+            elif prev in bad_prev:
+                continue
             found.append((a, b))
     # segmented text: a measure-word token whose numeral token is missing
     hh, sp = _han_stats(text)

@@ -17,10 +17,36 @@ from functools import lru_cache
 from . import lexicon
 
 
+_NOT_LETTER = re.compile(r"[\W\d_]+")
+
+
 def norm_key(s: str) -> str:
     """What a line is matched on: letters and Han only, Latin lowercased (digits, spaces,
     punctuation and symbols dropped), so ``分享到：``, ``【分享到】`` and ``分享到 12`` are one key."""
-    return "".join(ch for ch in s if ch.isalpha()).lower()
+    return _NOT_LETTER.sub("", s).lower()
+
+
+def trie_regex(words) -> str:
+    """One regex alternation for many literal words, factored by common prefixes (much faster
+    for Python's backtracking engine than a flat ``a|b|c``; no nested quantifiers)."""
+    trie: dict = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node) -> str:
+        end = "" in node
+        branches = [re.escape(ch) + build(sub) for ch, sub in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if end:
+            return "(?:" + body + ")?"
+        return body
+
+    return build(trie)
 
 
 @dataclass(frozen=True)
@@ -80,8 +106,7 @@ def _load(lex_dirs: str) -> BoilerplateLexicon:
         kind, text = _split(entry, "boilerplate_phrases.txt")
         for variant in _variants(text) if text else ():
             phrase_kind.setdefault(variant.lower(), kind)
-    alts = sorted(phrase_kind, key=len, reverse=True)
-    phrases = re.compile("|".join(re.escape(p) for p in alts), re.I) if alts else None
+    phrases = re.compile(trie_regex(phrase_kind), re.I) if phrase_kind else None
     chars = "".join(sorted(set("".join(lexicon(params, "boilerplate_function_chars.txt")))))
     func = re.compile(f"[{re.escape(chars)}]") if chars else re.compile(r"(?!x)x")
     suffixes = tuple(sorted(lexicon(params, "boilerplate_site_suffixes.txt"), key=len, reverse=True))
