@@ -327,3 +327,22 @@ def test_record_documents_get_their_own_pages_with_text(tmp_path):
     p4 = (out / "files" / "a.jsonl" / "L4.html").read_text(encoding="utf-8")
     assert "第三条" in p4 and "&lt;script&gt;alert(1)&lt;/script&gt;" in p4
     assert 'href="../../rules/EN02.html"' in p4 and 'href="../../index.html"' in p4
+
+
+def test_page_limit_keeps_the_worst_documents(tmp_path):
+    import qc
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("干净的正文内容。\n", encoding="utf-8")
+    (corpus / "b.txt").write_text("正文\u200b内容\u200b有\u200b零宽\u200b字符。\n", encoding="utf-8")
+    (corpus / "c.txt").write_text("另一篇干净的正文。\n", encoding="utf-8")
+    out = tmp_path / "out"
+    qc.scan([str(corpus)], out=out, jobs=1, select=["EN"])
+    stats = H.render_html(out, max_pages=1)
+    assert stats.files == 1 and stats.skipped == 2
+    assert (out / "files" / "b.txt.html").exists() and not (out / "files" / "a.txt.html").exists()
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "Pages were written for the 1 lowest-scoring of 3 documents" in index
+    page = (out / "files" / "b.txt.html").read_text(encoding="utf-8")
+    assert "file 1 of 1" in page and 'rel="next"' not in page

@@ -37,6 +37,7 @@ TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 
 DEFAULT_MAX_TEXT_KB = 512
+DEFAULT_MAX_PAGES = 20_000  # per-document pages written by default (the lowest scores first)
 MAX_TABLE_ROWS = 2000
 INDEX_MAX_ROWS = 20_000  # the index table lists at most this many documents (the lowest scores)
 CONTEXT_CHARS = 40  # characters of context around a finding listed beyond the cut
@@ -586,16 +587,20 @@ class RenderStats:
     from_source: int = 0
     excerpts_only: int = 0
     rules: int = 0
+    skipped: int = 0  # documents without a page (over max_pages)
 
 
 def render_html(out: str | Path, ruleset: Any = None, *, max_text_kb: int = DEFAULT_MAX_TEXT_KB,
-                source_bases: list[str | Path] | None = None, gate: Any = None) -> RenderStats:
+                source_bases: list[str | Path] | None = None, gate: Any = None,
+                max_pages: int = DEFAULT_MAX_PAGES) -> RenderStats:
     """Write index.html, files/<rel>.html and rules/<ID>.html under ``out`` from its JSON reports.
 
     ``ruleset`` (a :class:`qc.rules.RuleSet`) provides the rule pages; without it the default
     rules are loaded. ``source_bases`` are extra folders to look for relative source paths in
     (the current directory is always tried first). ``gate`` is the scan's gate result for the
-    index banner (default: the gate recorded in summary.json, else re-evaluated from it)."""
+    index banner (default: the gate recorded in summary.json, else re-evaluated from it).
+    A scan of more than ``max_pages`` documents gets pages for the ``max_pages`` lowest-scoring
+    ones only (0: no limit); the index says so."""
     out = Path(out)
     summary_path = out / "summary.json"
     summary = json.loads(summary_path.read_text(encoding="utf-8"))
@@ -618,13 +623,18 @@ def render_html(out: str | Path, ruleset: Any = None, *, max_text_kb: int = DEFA
         except Exception:  # noqa: BLE001 - a broken config only costs the record texts
             pass
     reader = SourceReader(bases, text_field or "text", id_field)
-    page_rel = {r["id"]: report_relpath(r["id"], ".html") for r in rows}
+    pages = rows
+    if max_pages and len(rows) > max_pages:
+        keep = {r["id"] for r in sorted(rows, key=lambda r: (float(r.get("score", 0)), r["id"]))[:max_pages]}
+        pages = [r for r in rows if r["id"] in keep]
+    stats.skipped = len(rows) - len(pages)
+    page_rel = {r["id"]: report_relpath(r["id"], ".html") for r in pages}
     digest_note = None
     if settings.get("ruleset_digest") and settings.get("ruleset_digest") != getattr(ruleset, "digest", None):
         digest_note = "The rules changed since this scan: rule pages show the current rules."
     rendered: dict[str, str | None] = {}
     loader = ReportLoader(out)
-    for k, row in enumerate(rows):
+    for k, row in enumerate(pages):
         rel = page_rel[row["id"]]
         report = loader.load(row)
         if report is None:
@@ -642,11 +652,11 @@ def render_html(out: str | Path, ruleset: Any = None, *, max_text_kb: int = DEFA
         up = "../" * rel.count("/")
         nav = {
             "index": up + "index.html",
-            "prev": href(rel, page_rel[rows[k - 1]["id"]]) if k > 0 else None,
-            "next": href(rel, page_rel[rows[k + 1]["id"]]) if k + 1 < len(rows) else None,
-            "prev_id": rows[k - 1]["id"] if k > 0 else None,
-            "next_id": rows[k + 1]["id"] if k + 1 < len(rows) else None,
-            "position": k + 1, "count": len(rows),
+            "prev": href(rel, page_rel[pages[k - 1]["id"]]) if k > 0 else None,
+            "next": href(rel, page_rel[pages[k + 1]["id"]]) if k + 1 < len(pages) else None,
+            "prev_id": pages[k - 1]["id"] if k > 0 else None,
+            "next_id": pages[k + 1]["id"] if k + 1 < len(pages) else None,
+            "position": k + 1, "count": len(pages),
             "rules": {rid: up + f"rules/{quote(rid)}.html" for rid in rules_meta},
             "json": href(rel, row.get("report") or report_relpath(row["id"])),
         }
@@ -661,5 +671,7 @@ def render_html(out: str | Path, ruleset: Any = None, *, max_text_kb: int = DEFA
         stats.rules += 1
     model = index_page_model(summary, rules_meta, rendered, gate)
     model["digest_note"] = digest_note
+    model["pages_note"] = (f"Pages were written for the {len(pages)} lowest-scoring of {len(rows)} documents "
+                           f"(limit {max_pages}; `qc report --max-pages 0` writes them all).") if stats.skipped else None
     atomic_write(out / "index.html", _page("index.html.j2", "index.js", m=model, title="qc report"))
     return stats
