@@ -154,6 +154,7 @@ def report_cmd(
     rules: Optional[Path] = typer.Option(None, "--rules", help="Rules folder to add (for the rule pages)."),
     max_text_kb: int = typer.Option(512, "--max-text-kb", help="Show at most this much of each file's text (KB of UTF-8); the rest as excerpts."),
     source_root: Optional[list[Path]] = typer.Option(None, "--source-root", help="Also look for relative source paths under this folder (repeatable)."),
+    max_pages: int = typer.Option(20_000, "--max-pages", help="Write pages for at most this many documents, the lowest scores first (0: all)."),
 ) -> None:
     """Re-render the HTML report (index.html, files/*.html, rules/*.html) from OUT's JSON, without rescanning."""
     from .report.html import render_html
@@ -163,9 +164,13 @@ def report_cmd(
         raise ConfigError(f"{out}: no summary.json here (run `qc scan … --out {out}` first)")
     if max_text_kb < 1:
         raise ConfigError("--max-text-kb must be at least 1")
+    if max_pages < 0:
+        raise ConfigError("--max-pages must be 0 (no limit) or more")
     rs = load_rules(None, [str(rules)] if rules else None)
-    stats = render_html(out, rs, max_text_kb=max_text_kb, source_bases=list(source_root or []))
+    stats = render_html(out, rs, max_text_kb=max_text_kb, source_bases=list(source_root or []), max_pages=max_pages)
     note = f" ({stats.excerpts_only} from excerpts only: source missing or changed)" if stats.excerpts_only else ""
+    if stats.skipped:
+        note += f"; {stats.skipped} documents without a page (--max-pages {max_pages})"
     console.print(f"wrote {out}/index.html, {stats.files} file pages{note} and {stats.rules} rule pages")
 
 
