@@ -10,7 +10,7 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from .formats import Outcome
+from .formats import Outcome, visible
 
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 MAX_LISTED = 200
@@ -24,7 +24,10 @@ def _finding_lines(rep: dict[str, Any], findings: list[dict[str, Any]]) -> str:
     out = []
     for f in findings[:MAX_LISTED]:
         state = f" [{f['baseline_state']}]" if f.get("baseline_state") else ""
-        out.append(f"{rep['id']}:{f['line']}:{f['column']}: {f['severity']} {f['rule']} {f['name']}{state}: {f['message']}")
+        ex = visible(f.get("excerpt") or "")
+        ex = ex if len(ex) <= 60 else ex[:59] + "…"
+        out.append(f"{rep['id']}:{f['line']}:{f['column']}: {f['severity']} {f['rule']} {f['name']}{state}: {f['message']}"
+                   + (f" — text: {ex}" if ex.strip() else ""))
     if len(findings) > MAX_LISTED:
         out.append(f"… {len(findings) - MAX_LISTED} more")
     return "\n".join(out)
