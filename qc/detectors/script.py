@@ -286,7 +286,7 @@ _URLISH = re.compile(r"(?:https?|ftp)://[^\s\u3000-\u303f\uff01-\uff5e]+|www\.[A
                      r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _TYPE_HW = {"，": ",", "；": ";", "：": ":", "！": "!", "？": "?", "（）": "()", "“”": '"'}
 # a GB/T 7714 bibliography entry: "[13] 李锋, 王喜成. 题名[J]. 期刊, 2008, 3(2): 1-5."
-_REFERENCE_LINE = re.compile(r"(?m)^[ \t\u3000]*\[\d{1,4}\].*$|^.*\[(?:J|M|D|C|N|R|S|P|Z|A|G|EB/OL|DB/OL|M/OL|J/OL)\].*$")
+_REFERENCE_LINE = re.compile(r"^[ \t\u3000]*\[\d{1,4}\]|\[(?:J|M|D|C|N|R|S|P|Z|A|G|EB/OL|DB/OL|M/OL|J/OL)\]")
 _FULLWIDTH = {",": "，", ";": "；", ":": "：", "!": "！", "?": "？", "(": "（", ")": "）"}
 _MARK_TYPE = {",": "，", ";": "；", ":": "：", "!": "！", "?": "？", "(": "（）", ")": "（）", '"': "“”",
               "，": "，", "；": "；", "：": "：", "！": "！", "？": "？", "（": "（）", "）": "（）", "“": "“”", "”": "“”"}
@@ -342,57 +342,71 @@ def _analyse_widths(doc, text: str, bracket_share: float) -> dict | None:
     codes = cls.codes
     n = len(text)
     fm = doc.front_matter_span or (0, 0)
-    # URLs, e-mail addresses and bibliography entries (GB/T 7714 uses half-width marks) are left alone
-    skip = _url_spans(text)
-    if n_hw and "[" in text:
-        skip += [m.span() for m in _REFERENCE_LINE.finditer(text)]
-    skip = _merge(skip)
-    skip_starts = [s for s, _ in skip]
     flagged: dict[int, str] = {}  # offset → replacement
     drop: set[int] = set()  # spaces removed after a converted mark
-
-    def usable(i: int) -> bool:
-        return not (fm[0] <= i < fm[1]) and not (skip and _inside(skip, skip_starts, i))
-
     if n_hw:
-        if "(" in text:
-            for m in _PAREN_PAIR.finditer(text):
-                a, b = m.span()
-                if not usable(a):
+        # only the lines that hold a half-width mark are looked at, each on its own
+        pos = np.flatnonzero(codes == sc.HW_PUNCT)
+        # a mark can only matter with Chinese next to it (a bracket or quote around Chinese has Han
+        # just inside it): keep marks with a Han/CJK character 1 before or up to 4 after
+        near = _CJKISH[codes[pos - 1]] & (pos > 0)
+        for k in range(1, 5):
+            near |= _CJKISH[codes[np.minimum(pos + k, n - 1)]] & (pos + k < n)
+        pos = pos[near].tolist()
+        done_to = -1
+        for x0 in pos:
+            if x0 < done_to:
+                continue  # its line is done
+            a = text.rfind("\n", 0, x0) + 1
+            b = text.find("\n", x0)
+            b = n if b < 0 else b
+            done_to = b
+            if a < fm[1] or not _HANISH[codes[a:b]].any():
+                continue  # front matter, or no Han on the line: not a Chinese sentence
+            line = text[a:b]
+            if "[" in line and _REFERENCE_LINE.search(line):
+                continue  # a bibliography entry (GB/T 7714 uses half-width marks)
+            skip = _url_spans(line)
+            skip_starts = [s for s, _ in skip]
+
+            def usable(i: int) -> bool:
+                return not (skip and _inside(skip, skip_starts, i))
+
+            if "(" in line:
+                for m in _PAREN_PAIR.finditer(line):
+                    x, y = m.span()
+                    han, share = _han_share(codes, text, a + x + 1, a + y - 1)
+                    if han and share >= bracket_share and usable(x):
+                        flagged[a + x], flagged[a + y - 1] = "（", "）"
+            if '"' in line:
+                for m in _QUOTE_PAIR.finditer(line):
+                    x, y = m.span()
+                    han, share = _han_share(codes, text, a + x + 1, a + y - 1)
+                    if han and share >= bracket_share and usable(x):
+                        flagged[a + x], flagged[a + y - 1] = "“", "”"
+            # , ; : ! ? after the brackets and quotes, which they may touch
+            for m in _MARK_RUN.finditer(line):
+                x, y = m.span()
+                if "??" in m.group() or not usable(x):
                     continue
-                han, share = _han_share(codes, text, a + 1, b - 1)
-                if han and share >= bracket_share:
-                    flagged[a], flagged[b - 1] = "（", "）"
-        if '"' in text:
-            for m in _QUOTE_PAIR.finditer(text):
-                a, b = m.span()
-                if not usable(a):
-                    continue
-                han, share = _han_share(codes, text, a + 1, b - 1)
-                if han and share >= bracket_share:
-                    flagged[a], flagged[b - 1] = "“", "”"
-        # , ; : ! ? after the brackets and quotes, which they may touch
-        for m in _MARK_RUN.finditer(text):
-            i, j = m.span()
-            if "??" in m.group() or not usable(i):
-                continue
-            p = i - 1
-            left_cjk = p >= 0 and (_CJKISH[codes[p]] or p in flagged)  # incl. a converted ) or "
-            if p >= 0 and codes[p] == sc.DIGIT and j < n and codes[j] == sc.DIGIT:
-                continue  # 1,000 · 10:30 · 3:2
-            k = j
-            while k < n and k - j < 3 and text[k] in " \t":
-                k += 1
-            right_cjk = k < n and (_CJKISH[codes[k]] or k in flagged)
-            spaced_latin = k > j and k < n and _LATIN_LETTER[codes[k]]
-            if (left_cjk and not spaced_latin) or right_cjk:
-                for x in range(i, j):
-                    flagged[x] = _FULLWIDTH[text[x]]
-                if right_cjk and k > j:
-                    drop.update(range(j, k))
+                i, j = a + x, a + y
+                p = i - 1
+                if p >= a and codes[p] == sc.DIGIT and j < b and codes[j] == sc.DIGIT:
+                    continue  # 1,000 · 10:30 · 3:2
+                left_cjk = p >= a and (_CJKISH[codes[p]] or p in flagged)  # incl. a converted ) or "
+                k = j
+                while k < b and k - j < 3 and text[k] in " \t":
+                    k += 1
+                right_cjk = k < b and (_CJKISH[codes[k]] or k in flagged)
+                spaced_latin = j < k < b and _LATIN_LETTER[codes[k]]
+                if (left_cjk and not spaced_latin) or right_cjk:
+                    for q in range(i, j):
+                        flagged[q] = _FULLWIDTH[text[q]]
+                    if right_cjk and k > j:
+                        drop.update(range(j, k))
     if n_fwa:
         for x in np.flatnonzero(codes == sc.FW_ALNUM).tolist():
-            if usable(x):
+            if not fm[0] <= x < fm[1]:
                 flagged[x] = chr(ord(text[x]) - 0xFEE0)
     if not flagged:
         return None
@@ -413,6 +427,17 @@ def _analyse_widths(doc, text: str, bracket_share: float) -> dict | None:
         lines.setdefault(bisect.bisect_right(starts, x) - 1, []).append(x)
     return {"flagged": flagged, "drop": drop, "lines": lines, "hw_types": hw_types, "fw_types": fw_types,
             "mixed_types": mixed_types}
+
+
+def _corrected(text: str, a: int, b: int, xs: list[int], flagged: dict[int, str], drop: set[int]) -> str:
+    """text[a:b] with the flagged characters replaced and the dropped spaces removed."""
+    out, at = [], a
+    for x in sorted(set(xs) | {d for d in drop if a <= d < b}):
+        out.append(text[at:x])
+        out.append(flagged.get(x, "") if x not in drop else "")
+        at = x + 1
+    out.append(text[at:b])
+    return "".join(out)
 
 
 def _show(ch: str) -> str:
@@ -463,8 +488,7 @@ def halfwidth_punct(doc, profile, params):
             msg += f"; the document mixes both widths: {both}"
         elif punct:
             msg += "; the document uses the half-width form throughout"
-        out = [flagged.get(x, text[x]) for x in range(a, b) if x not in drop]  # the corrected line
-        yield Hit(a, b, msg, suggestion="".join(out), parts=[(x, x + 1) for x in xs],
+        yield Hit(a, b, msg, suggestion=_corrected(text, a, b, xs, flagged, drop), parts=[(x, x + 1) for x in xs],
                   evidence={"halfwidth": len(punct), "fullwidth": fw_line, "line_ratio": round(ratio, 4),
                             "fullwidth_alnum": len(alnum), "doc_halfwidth": doc_hw, "doc_fullwidth": doc_fw,
                             "doc_ratio": round(doc_ratio, 4), "mixed": line_mixed})
@@ -507,7 +531,7 @@ def _detect(text: str) -> tuple[str | None, float | None]:
         return None, None
     DetectorFactory.seed = 0
     try:
-        best = detect_langs(text[:1000])[0]
+        best = detect_langs(text[:400])[0]
     except LangDetectException:
         return None, None
     return best.lang, round(float(best.prob), 4)
@@ -671,6 +695,36 @@ def _line_of(text: str, a: int, b: int) -> str:
     return text[s:e if e >= 0 else len(text)]
 
 
+_BREAKS = np.zeros(sc.N_CLASSES, dtype=bool)  # what ends a Latin passage: Han, CJK punctuation (not “”), a newline
+_BREAKS[[sc.HAN, sc.HAN_S, sc.HAN_T, sc.CJK_PUNCT, sc.NEWLINE, sc.KANA, sc.HANGUL]] = True
+_MAX_WORD_GAP = 8
+
+
+def _latin_runs(text: str, codes: np.ndarray, min_words: int):
+    """``_LATIN_RUN`` matches, searched only inside stretches of at least ``min_words`` Latin words
+    (found with array operations, so text with a few Latin tokens costs no regex pass)."""
+    letters = _LATIN_LETTER[codes]
+    bounds = np.flatnonzero(letters[1:] != letters[:-1]) + 1  # where letter runs start and end
+    if letters[0]:
+        bounds = np.concatenate(([0], bounds))
+    if letters[-1]:
+        bounds = np.concatenate((bounds, [len(codes)]))
+    ws, we = bounds[0::2], bounds[1::2]
+    if len(ws) < min_words:
+        return
+    # the gap between two words: short, and no Han, CJK punctuation or newline in it
+    idx = we[:-1, None] + np.arange(_MAX_WORD_GAP)
+    in_gap = idx < ws[1:, None]
+    has_break = (_BREAKS[codes[np.minimum(idx, len(codes) - 1)]] & in_gap).any(axis=1)
+    gap_ok = (ws[1:] - we[:-1] <= _MAX_WORD_GAP) & ~has_break
+    cuts = np.flatnonzero(~gap_ok).tolist()
+    first = 0
+    for last in [*cuts, len(ws) - 1]:
+        if last - first + 1 >= min_words:
+            yield from _LATIN_RUN.finditer(text, int(ws[first]), int(we[last]))
+        first = last + 1
+
+
 @detector("latin_passages")
 def latin_passages(doc, profile, params):
     if doc.status != STATUS_OK:
@@ -686,13 +740,15 @@ def latin_passages(doc, profile, params):
     lower_share, pinyin_share = float(params["min_lowercase_share"]), float(params["pinyin_share"])
     min_prob, budget = float(params["min_probability"]), int(params["max_detect"])
     fm = doc.front_matter_span or (0, 0)
-    urls = _url_spans(text)
-    pinyin_spans: list[tuple[int, int]] | None = None  # computed on the first candidate
-    for m in _LATIN_RUN.finditer(text):
+    urls: list[tuple[int, int]] | None = None  # computed on the first candidate
+    pinyin_spans: list[tuple[int, int]] | None = None  # likewise
+    for m in _latin_runs(text, cls.codes, min_words):
         a0, b0 = m.span()
         if b0 - a0 < min_letters or fm[0] <= a0 < fm[1]:
             continue
         pieces = [(a0, b0)]
+        if urls is None:
+            urls = _url_spans(text)
         for us, ue in urls:  # cut URLs and e-mail addresses out of the run
             if us < b0 and ue > a0:
                 pieces = [q for p in pieces for q in ((p[0], min(p[1], us)), (max(p[0], ue), p[1])) if q[1] > q[0]]

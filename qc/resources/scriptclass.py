@@ -39,7 +39,8 @@ HEBREW = 17
 THAI = 18
 INDIC = 19       # Devanagari, Bengali, Tamil, … (U+0900–U+0DFF)
 OTHER_SCRIPT = 20  # Armenian, Georgian, Ethiopic, Lao, Tibetan, Myanmar, Khmer, Mongolian
-N_CLASSES = 21
+NEWLINE = 21     # \n
+N_CLASSES = 22
 
 HAN_CLASSES = (HAN, HAN_S, HAN_T)
 FOREIGN_CLASSES = (KANA, HANGUL, CYRILLIC, GREEK, ARABIC, HEBREW, THAI, INDIC, OTHER_SCRIPT)
@@ -104,6 +105,7 @@ def lookup_table() -> np.ndarray:
     # Greek/Coptic punctuation-like code points and the micro sign-like letters stay letters; the
     # ideographic space and middle dots are neither punctuation we track nor letters
     lut[0x3000] = OTHER
+    lut[0x0A] = NEWLINE
     return lut
 
 
@@ -132,13 +134,12 @@ def classify(text: str) -> Classes:
         return _memo[1]
     lut = lookup_table()
     if len(text) <= _CHUNK:
-        cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        codes = lut[cps]
+        codes = np.take(lut, np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32))
     else:
         codes = np.empty(len(text), dtype=np.uint8)
         for i in range(0, len(text), _CHUNK):
             part = text[i:i + _CHUNK]
-            codes[i:i + len(part)] = lut[np.frombuffer(part.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)]
+            codes[i:i + len(part)] = np.take(lut, np.frombuffer(part.encode("utf-32-le", "surrogatepass"), dtype=np.uint32))
     counts = np.bincount(codes, minlength=N_CLASSES)
     result = Classes(codes, counts)
     _memo[0], _memo[1] = text, result
