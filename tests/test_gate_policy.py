@@ -158,3 +158,37 @@ def test_bad_allowlist_exits_2(corpus, entry, capsys):
     Path(".qc-allowlist.yml").write_text("allow:\n" + entry, encoding="utf-8")
     assert gate()[0] == 2
     assert ".qc-allowlist.yml: entry 1" in capsys.readouterr().err
+
+
+# --- the shipped integrations ---------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_example_config_and_allowlist_are_valid(tmp_path):
+    from qc.config import _load
+    from qc.suppress import load_allowlist
+
+    cfg = _load(ROOT / "examples" / "qc.toml", section=None)
+    assert cfg["per_file_ignores"] and cfg["max_ratio"]["encoding"] == 0.02
+    Policy(fail_on=cfg["fail_on"], fail_on_severity=cfg["fail_on_severity"], max_ratio=cfg["max_ratio"],
+           max_corpus_ratio=cfg["max_corpus_ratio"])
+    assert all(a.reason for a in load_allowlist(ROOT / "examples" / "qc-allowlist.yml"))
+
+
+def test_github_workflow_and_pre_commit_hooks():
+    import yaml
+
+    wf = yaml.safe_load((ROOT / "examples" / "github-actions.yml").read_text(encoding="utf-8"))
+    assert "pull_request" in wf.get("on", wf.get(True))  # YAML 1.1 reads the key `on` as True
+    steps = wf["jobs"]["qc"]["steps"]
+    uses = [s.get("uses", "") for s in steps]
+    assert any(u.startswith("github/codeql-action/upload-sarif") for u in uses)
+    assert any(u.startswith("actions/upload-artifact") for u in uses)
+    scan_step = next(s["run"] for s in steps if "qc scan" in s.get("run", ""))
+    for flag in ("--changed-since", "--baseline", "--format github", "--output sarif=", "$GITHUB_STEP_SUMMARY"):
+        assert flag in scan_step
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    assert {h["id"] for h in hooks} == {"qc", "qc-changed"}
+    for h in hooks:
+        assert h["entry"].startswith("qc scan") and h["language"] == "python"

@@ -25,7 +25,6 @@ from .formats import Outcome, path_uri, record_line
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 LEVEL = {"error": "error", "warning": "warning", "info": "note"}
-INFO_URI = "https://pypi.org/project/qc/"
 
 
 def _rule_descriptor(rule: Any, o: Outcome) -> dict[str, Any]:
@@ -152,7 +151,7 @@ def build(o: Outcome) -> dict[str, Any]:
         invocation["toolConfigurationNotifications"] = config_notes
     run: dict[str, Any] = {
         "tool": {"driver": {"name": "qc", "version": __version__, "semanticVersion": __version__,
-                            "informationUri": INFO_URI, "rules": [_rule_descriptor(r, o) for r in rules]}},
+                            "rules": [_rule_descriptor(r, o) for r in rules]}},
         "invocations": [invocation],
         "originalUriBaseIds": {"SRCROOT": {"uri": Path(os.getcwd()).as_uri().rstrip("/") + "/"}},
         "artifacts": artifacts,
