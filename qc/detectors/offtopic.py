@@ -250,30 +250,51 @@ def _han_mask(cp: np.ndarray) -> np.ndarray:
 def _similarities(vecs, alive: np.ndarray, radius: int = 0) -> np.ndarray:
     """Cosine of each segment with the sum of the alive segments, leaving out the segment itself
     and its ``radius`` neighbours on each side (so a spliced passage cut into several windows does
-    not vouch for itself)."""
+    not vouch for itself). Computed algebraically from the centre and the dot products of nearby
+    segments: O(total terms), not O(segments × vocabulary)."""
+    n = len(vecs)
     all_ids = [v[0] for v in vecs if v[0].size]
     if not all_ids:
-        return np.zeros(len(vecs))
+        return np.zeros(n)
     vocab = np.unique(np.concatenate(all_ids))
-    centre = np.zeros(vocab.size)
-    local = []
-    for (ids, w, _), a in zip(vecs, alive):
-        li = np.searchsorted(vocab, ids)
-        local.append(li)
-        if a and ids.size:
-            np.add.at(centre, li, w)
-    sims = np.zeros(len(vecs))
-    rest = np.empty_like(centre)
-    n = len(vecs)
-    for i, ((ids, w, _), li) in enumerate(zip(vecs, local)):
-        if not ids.size:
+    local = [np.searchsorted(vocab, v[0]) for v in vecs]
+    live = [j for j in range(n) if alive[j] and vecs[j][0].size]
+    if live:
+        centre = np.bincount(np.concatenate([local[j] for j in live]),
+                             weights=np.concatenate([vecs[j][1] for j in live]), minlength=vocab.size)
+    else:
+        centre = np.zeros(vocab.size)
+    c2 = float(centre @ centre)
+    cdot = np.array([float(centre[li] @ v[1]) if v[0].size else 0.0 for v, li in zip(vecs, local)])
+    self2 = np.array([float(v[1] @ v[1]) if v[0].size else 0.0 for v in vecs])
+    # dot products of segments at most 2·radius apart
+    span = 2 * radius
+    near = np.zeros((n, span + 1))
+    scratch = np.zeros(vocab.size)
+    for j in range(n):
+        if not vecs[j][0].size:
             continue
-        rest[:] = centre
-        for j in range(max(0, i - radius), min(n, i + radius + 1)):
-            if alive[j] and vecs[j][0].size:
-                np.subtract.at(rest, local[j], vecs[j][1])
-        r2 = float((rest * rest).sum())
-        sims[i] = float((rest[li] * w).sum()) / np.sqrt(r2) if r2 > 1e-12 else 0.0
+        scratch[local[j]] = vecs[j][1]
+        for d in range(1, span + 1):
+            k = j + d
+            if k < n and vecs[k][0].size:
+                near[j, d] = float(scratch[local[k]] @ vecs[k][1])
+        scratch[local[j]] = 0.0
+
+    def dot(a: int, b: int) -> float:
+        if a == b:
+            return self2[a]
+        a, b = min(a, b), max(a, b)
+        return near[a, b - a]
+
+    sims = np.zeros(n)
+    for i in range(n):
+        if not vecs[i][0].size:
+            continue
+        excl = [j for j in range(max(0, i - radius), min(n, i + radius + 1)) if alive[j] and vecs[j][0].size]
+        num = cdot[i] - sum(dot(i, j) for j in excl)
+        r2 = c2 - 2 * sum(cdot[j] for j in excl) + sum(dot(j, k) for j in excl for k in excl)
+        sims[i] = num / np.sqrt(r2) if r2 > 1e-12 else 0.0
     return sims
 
 
@@ -490,8 +511,11 @@ def _spam_table(entries: tuple[str, ...]):
         cat = parts[1] if len(parts) > 1 and parts[1] else "spam"
         strong = (parts[2] if len(parts) > 2 else "strong").lower() == "strong"
         info[parts[0].lower()] = (cat, strong)
-    pat = re.compile(_trie_pattern(sorted(info, key=len, reverse=True)), re.I)
+    pat = re.compile(_trie_pattern(sorted(info, key=len, reverse=True)))
     return pat, info
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
 @lru_cache(maxsize=8)
@@ -506,7 +530,8 @@ def spam_matches(text: str, params: dict):
     """(start, end, phrase, category, strong) of every lexicon phrase in ``text``."""
     pat, info = _spam_table(lexicon(params, params["lexicon"]))
     out = []
-    for m in pat.finditer(text):
+    folded = text.translate(_ASCII_LOWER)  # same length: offsets stay valid
+    for m in pat.finditer(folded):
         s, e = m.span()
         word = m.group().lower()
         # a Latin entry must not be a piece of a longer Latin word ("bbin" in "rabbinical")
@@ -517,7 +542,7 @@ def spam_matches(text: str, params: dict):
         cat, strong = info[word]
         if strong and len(word) <= 2 and _HAN_RE.match(word):
             strong = False  # two Han characters also occur across word boundaries (路口交通)
-        out.append((s, e, m.group(), cat, strong))
+        out.append((s, e, text[s:e], cat, strong))
     return out
 
 
@@ -663,15 +688,30 @@ _ITEM_SEP = re.compile(r"[\s,，、|｜/;；_]+")
 _REPEAT = re.compile(rf"([{HAN_CLASS}A-Za-z0-9]{{2,10}}?)(?:[\s,，、|｜/_\-]{{0,3}}\1){{4,}}")
 
 
+def _repetitive(line: str) -> bool:
+    """Cheap pre-check for _REPEAT: some 60-character stretch uses at most half as many distinct
+    characters as its length."""
+    if len(line) <= 60:
+        return len(set(line)) * 2 <= len(line)
+    return any(len(set(line[i:i + 60])) <= 30 for i in range(0, len(line) - 30, 30))
+
+
+def _common_prefix(items: list[str]) -> str:
+    first, last = min(items), max(items)
+    n = 0
+    while n < min(len(first), len(last)) and first[n] == last[n]:
+        n += 1
+    return first[:n]
+
+
 @detector("keyword_stuffing")
 def keyword_stuffing(doc, profile, params):
-    text = doc.text
     suffixes = lexicon(params, params["suffix_lexicon"])
     min_items = int(params["min_items"])
     for ls, le, line in doc.lines():
         if len(line) < 12:
             continue
-        if len(line) <= 5000:
+        if len(line) <= 5000 and _repetitive(line):
             for m in _REPEAT.finditer(line):
                 unit = m.group(1)
                 if len(set(unit)) == 1 and not _HAN_RE.search(unit):
@@ -682,23 +722,25 @@ def keyword_stuffing(doc, profile, params):
                 yield Hit(ls + m.start(), ls + m.end(),
                           f"Keyword stuffing: “{unit}” repeated {n} times in a row",
                           suggestion=unit, evidence={"keyword": unit, "repeats": n})
+        if len(line) > 600:
+            continue
         items = [p for p in _ITEM_SEP.split(line) if p]
-        if len(items) < min_items or len(line) > 600:
+        if len(items) < min_items or sum(len(p) for p in items) / len(items) > int(params["max_item_chars"]):
             continue
-        if sum(len(p) for p in items) / len(items) > int(params["max_item_chars"]):
-            continue
-        # the head keyword most items share (a Han bigram or longer)
+        # the head keyword most items start with ("北京搬家" in 北京搬家价格, 北京搬家哪家好 …)
         counts: dict[str, int] = {}
         for p in items:
-            for g in _bigrams_of(p):
-                counts[g] = counts.get(g, 0) + 1
+            if len(p) >= 3:
+                counts[p[:2]] = counts.get(p[:2], 0) + 1
         if not counts:
             continue
-        head, n_head = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
-        if n_head / len(items) < float(params["min_shared_fraction"]):
+        lead, n_lead = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
+        if n_lead / len(items) < float(params["min_shared_fraction"]) or not _HAN_RE.search(lead):
             continue
-        with_suffix = [p for p in items if head in normalise(p) and any(p.endswith(x) or x in p[2:] for x in suffixes)]
-        kinds = {x for p in with_suffix for x in suffixes if x in p}
+        group = [p for p in items if p.startswith(lead)]
+        head = _common_prefix(group)
+        with_suffix = [p for p in group if any(x in p[len(head):] for x in suffixes)]
+        kinds = {x for p in with_suffix for x in suffixes if x in p[len(head):]}
         if len(with_suffix) >= int(params["min_suffix_items"]) and len(kinds) >= 2:
             yield Hit(ls, le,
                       f"Keyword stuffing: {len(items)} keyword variants of “{head}” "
@@ -790,9 +832,11 @@ def unrelated_headlines(doc, profile, params):
         if _han_count(rest) < int(params["min_rest_han"]):
             continue  # the document is mostly this list: nothing to compare it with
         rest_vec = _vector(rest, idf, stop, sf)
+        block_sim = _cos(_vector("\n".join(text[s:e] for s, e in lines), idf, stop, sf), rest_vec)
+        if block_sim >= float(params["max_block_similarity"]):
+            continue  # the list shares the document's subject (cheap test first)
         item_vecs = [_vector(text[s:e], idf, stop, sf) for s, e in lines]
         item_sims = [(_cos(v, rest_vec) if v[0].size else 0.0) for v in item_vecs]
-        block_sim = _cos(_vector("\n".join(text[s:e] for s, e in lines), idf, stop, sf), rest_vec)
         off = [x < float(params["max_item_similarity"]) for x in item_sims]
         frac_off = sum(off) / len(off)
         # headlines about other subjects are also unrelated to each other

@@ -198,60 +198,56 @@ def idf_weights(stats: TopicStats | None, common: tuple[str, ...], background_do
     return idf
 
 
-def _chains(text: str, longer: str, count: int) -> bool:
-    """``longer`` accounts for most occurrences of the bigram that would extend the term."""
-    return text.count(longer) >= max(1, 0.7 * count)
-
-
 def top_bigrams(text: str, weight_of, k: int = 6, stop: str = "") -> list[str]:
     """The ``k`` most characteristic terms of ``text`` by tf×idf over Han bigrams (for evidence;
-    called on few texts). Bigrams touching a stop character are skipped; top bigrams that chain in
-    the text ("互联" + "联网" in "互联网") are shown as the longer term."""
+    called only for documents with a finding). Bigrams touching a stop character are skipped; a top
+    bigram is grown into a longer term when its neighbour character nearly always comes with it
+    ("互联" → "互联网")."""
     norm = normalise(text)
     runs = [m.group() for m in re.finditer(rf"[{HAN_CLASS}]{{2,}}", norm)]
     counts: dict[str, int] = {}
+    tri: dict[str, int] = {}
     for g in runs:
         for i in range(len(g) - 1):
             bg = g[i:i + 2]
-            if bg[0] in stop or bg[1] in stop:
-                continue
             counts[bg] = counts.get(bg, 0) + 1
+            if i + 3 <= len(g):
+                t = g[i:i + 3]
+                tri[t] = tri.get(t, 0) + 1
+    keys = [w for w in counts if w[0] not in stop and w[1] not in stop]
+    if not keys:
+        return []
     if isinstance(weight_of, np.ndarray):
-        keys = list(counts)
-        if keys:
-            a = np.array([ord(k[0]) for k in keys], dtype=np.uint64)
-            b = np.array([ord(k[1]) for k in keys], dtype=np.uint64)
-            ws = weight_of[bucket_of(a, b)]
-            wmap = dict(zip(keys, ws.tolist()))
-        else:
-            wmap = {}
-        weight_of = wmap.__getitem__
-    scored = sorted(counts.items(), key=lambda kv: (-(1 + math.log(kv[1])) * weight_of(kv[0]), kv[0]))
-    top = [w for w, _ in scored[: k * 3]]
-    frequent = [w for w, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:80]]
-    joined = "\n".join(runs)
+        a = np.array([ord(w[0]) for w in keys], dtype=np.uint64)
+        b = np.array([ord(w[1]) for w in keys], dtype=np.uint64)
+        ws = weight_of[bucket_of(a, b)].astype(float)
+    else:
+        ws = np.array([weight_of(w) for w in keys], dtype=float)
+    score = (1.0 + np.log(np.array([counts[w] for w in keys], dtype=float))) * ws
+    order = np.lexsort((np.array(keys), -score))[: k * 3]
+    top = [keys[i] for i in order]
+    # for growing terms: the most frequent next / previous character of each bigram
+    nxt: dict[str, tuple[int, str]] = {}
+    prv: dict[str, tuple[int, str]] = {}
+    for t, c in tri.items():
+        if c > nxt.get(t[:2], (0, ""))[0]:
+            nxt[t[:2]] = (c, t[2])
+        if c > prv.get(t[1:], (0, ""))[0]:
+            prv[t[1:]] = (c, t[0])
     terms: list[str] = []
-    used: set[str] = set()
     for w in top:
-        if w in used:
-            continue
         term = w
-        grown = True
-        while grown and len(term) < 7:  # extend with bigrams that chain with it in the text
-            grown = False
-            for x in frequent:
-                if x not in used and x != w and x[0] == term[-1] and _chains(joined, term + x[1], max(counts[x], counts[term[-2:]])):
-                    term += x[1]
-                    used.add(x)
-                    grown = True
-                    break
-                if x not in used and x != w and x[1] == term[0] and _chains(joined, x[0] + term, max(counts[x], counts[term[:2]])):
-                    term = x[0] + term
-                    used.add(x)
-                    grown = True
-                    break
-        used.add(w)
-        if not any(term in t for t in terms):
+        for _ in range(8):  # grow right, then left, while the neighbour nearly always follows
+            c, ch = nxt.get(term[-2:], (0, ""))
+            if ch and ch not in stop and c >= 0.7 * counts[term[-2:]]:
+                term += ch
+                continue
+            c, ch = prv.get(term[:2], (0, ""))
+            if ch and ch not in stop and c >= 0.7 * counts[term[:2]]:
+                term = ch + term
+                continue
+            break
+        if not any(term in t or t in term for t in terms):
             terms.append(term)
         if len(terms) >= k:
             break
