@@ -122,7 +122,9 @@ def run(paths: list[str], opts: GateOptions, scan_kwargs: dict[str, Any],
     only = None
     changed: list[str] | None = None
     if opts.changed_since:
-        changed_set = {os.path.realpath(p) for p in changed_files(opts.changed_since)}
+        first = os.path.abspath(paths[0]) if paths else os.getcwd()
+        where = first if os.path.isdir(first) else os.path.dirname(first)
+        changed_set = {os.path.realpath(p) for p in changed_files(opts.changed_since, where if os.path.isdir(where) else None)}
         only = lambda src: os.path.realpath(src.path) in changed_set  # noqa: E731
         changed = []
 
