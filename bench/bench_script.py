@@ -170,5 +170,159 @@ def main() -> None:
         print()
 
 
+# --------------------------------------------------------------------------- accuracy (--eval)
+
+
+def _english_sentences(limit: int = 400) -> list[str]:
+    """Plain English sentences from the standard library's own docstrings (shipped with Python)."""
+    import importlib
+
+    out = []
+    pat = re.compile(r"(?<![\w.])([A-Z][a-z]+(?: [a-z][a-z'-]*,?){6,24} [a-z]+\.)")
+    for name in ("argparse", "collections", "functools", "json", "textwrap", "unittest", "logging", "difflib",
+                 "email", "http.client", "zipfile", "tarfile", "sqlite3", "shutil", "subprocess", "threading",
+                 "asyncio", "pathlib", "typing", "random", "statistics", "decimal", "fractions", "csv"):
+        mod = importlib.import_module(name)
+        docs = [mod.__doc__ or ""] + [getattr(v, "__doc__", "") or "" for k, v in vars(mod).items()
+                                      if callable(v) and not k.startswith("_") and k not in ("io", "re")]
+        for doc in (d for d in docs if isinstance(d, str)):
+            for m in pat.finditer(" ".join(doc.split())):
+                out.append(m.group(1))
+    return sorted(set(out))[:limit]
+
+
+def evaluate(texts: list[str]) -> None:
+    import random
+
+    import opencc
+    from pypinyin import Style, lazy_pinyin
+
+    from qc.profile import CorpusProfile
+
+    s2t = opencc.OpenCC("s2t")
+    rules = {r.id: r for r in load_rules().rules if r.family == "script"}
+    rng = random.Random(0)
+
+    def profile_of(ds):
+        c = sd.ScriptProfile()
+        acc = None
+        for d in ds:
+            acc = c.merge(acc, c.collect(d))
+        return CorpusProfile(n_docs=len(ds), parts={"script": c.finalize(acc, len(ds))})
+
+    def hits(rule_ids, text, prof):
+        d = document_from_text(text, "eval.txt")
+        return [(rid, h) for rid in rule_ids for h in (rules[rid].run(d, prof) or ())]
+
+    docs = [document_from_text(t, f"p{i}") for i, t in enumerate(texts)]
+    base_prof = profile_of(docs)
+    calm = [t for t in texts if not hits(("SC01", "SC02"), t, base_prof)]
+
+    # A/B: one paragraph (or one sentence) converted with s2t
+    tp = fp_doc = fn = trials = 0
+    s_tp = s_fn = s_trials = 0
+    for t in calm:
+        lines = t.split("\n")
+        cands = [i for i, ln in enumerate(lines) if script_counts(ln)[0] >= 3]
+        for k in rng.sample(cands, min(3, len(cands))):
+            conv = s2t.convert(lines[k])
+            text = "\n".join([*lines[:k], conv, *lines[k + 1:]])
+            start = sum(len(x) + 1 for x in lines[:k])
+            found = [h for _, h in hits(("SC01", "SC02"), text, base_prof)]
+            a, b = start, start + len(conv)
+            exact = [h for h in found if a <= h.start and h.end <= b and h.end - h.start >= len(conv.strip()) - 2]
+            trials += 1
+            tp += bool(exact)
+            fn += not exact
+            fp_doc += len(found) - len(exact)
+        # a sentence of at least 6 Han characters and 3 Simplified-only ones, inside a paragraph
+        for ln_i, ln in enumerate(lines):
+            sents = [m.group() for m in re.finditer(r"[^。！？]*[。！？]", ln)]
+            good = [x for x in sents if script_counts(x)[0] >= 3 and len(x) >= 8]
+            if len(sents) >= 3 and good:
+                target = good[0].strip()
+                at = ln.find(target)
+                new_ln = ln[:at] + s2t.convert(target) + ln[at + len(target):]
+                text = "\n".join([*lines[:ln_i], new_ln, *lines[ln_i + 1:]])
+                start = sum(len(x) + 1 for x in lines[:ln_i]) + at
+                found = [h for _, h in hits(("SC02",), text, base_prof)]
+                s_trials += 1
+                ok = any(h.start <= start + 1 and h.end >= start + len(target) - 1 and h.end - h.start <= len(target) + 2
+                         for h in found)
+                s_tp += ok
+                s_fn += not ok
+                break
+    print(f"SC02 one paragraph converted (s2t): {tp}/{trials} exactly flagged (recall {tp / max(1, trials):.1%}), "
+          f"{fp_doc} other findings in those documents")
+    print(f"SC02 one sentence converted inside a paragraph: {s_tp}/{s_trials} flagged (recall {s_tp / max(1, s_trials):.1%})")
+
+    # C: whole documents converted: 10% of the corpus
+    idx = set(rng.sample(range(len(calm)), max(1, len(calm) // 10)))
+    corpus = [s2t.convert(t) if i in idx else t for i, t in enumerate(calm)]
+    cdocs = [document_from_text(t, f"c{i}") for i, t in enumerate(corpus)]
+    prof = profile_of(cdocs)
+    flagged = {i for i, d in enumerate(cdocs) if list(rules["SC01"].run(d, prof) or ())}
+    print(f"SC01 {len(idx)} of {len(calm)} pages converted to Traditional: flagged {len(flagged)}, "
+          f"correct {len(flagged & idx)}, missed {len(idx - flagged)}, wrong {len(flagged - idx)}")
+
+    # D: full-width commas of clean lines made half-width
+    line_tp = line_trials = part_ok = part_total = extra = 0
+    for t in calm:
+        for ln in t.split("\n"):
+            if ln.count("，") < 2 or hits(("SC03", "SC04"), ln, base_prof):
+                continue
+            commas = [i for i, ch in enumerate(ln) if ch == "，"]
+            chosen = sorted(rng.sample(commas, max(1, len(commas) // 2)))
+            bad = "".join("," if i in chosen else ch for i, ch in enumerate(ln))
+            found = [h for _, h in hits(("SC03", "SC04"), bad, base_prof)]
+            line_trials += 1
+            line_tp += bool(found)
+            got = sorted(a for h in found for a, _ in (h.parts or []))
+            part_total += len(chosen)
+            part_ok += len(set(got) & set(chosen))
+            extra += len(set(got) - set(chosen))
+            if line_trials >= 300:
+                break
+        if line_trials >= 300:
+            break
+    print(f"SC03/SC04 half of a clean line's '，' made ',': {line_tp}/{line_trials} lines found, "
+          f"{part_ok}/{part_total} marks exactly in parts, {extra} extra parts")
+
+    # E: English sentences and pinyin inserted into Chinese paragraphs
+    english = _english_sentences()
+    paras = [ln for t in calm for ln in t.split("\n")
+             if len(ln) >= 60 and script_counts(ln)[0] >= 10 and not hits(("SC06",), ln, base_prof)][:400]
+    e_tp = e_trials = 0
+    for sent, para in zip(english, paras):
+        at = para.find("。") + 1 or len(para) // 2
+        text = para[:at] + sent + " " + para[at:]
+        found = [h for _, h in hits(("SC06",), text, base_prof)]
+        e_trials += 1
+        e_tp += any(h.start <= at + 1 and h.end >= at + len(sent) - 1 for h in found)
+    p_fp = p_trials = 0
+    for para in paras[:150]:
+        chunk = para[:40]
+        for render in (" ".join(lazy_pinyin(chunk)), " ".join(lazy_pinyin(chunk, style=Style.TONE))):
+            text = para + render + "。" + para
+            p_trials += 1
+            p_fp += bool(hits(("SC06",), text, base_prof))
+    print(f"SC06 English sentences (from Python's docstrings, 7–25 words) inserted: {e_tp}/{e_trials} flagged "
+          f"(recall {e_tp / max(1, e_trials):.1%}); pinyin renderings inserted: {p_fp}/{p_trials} flagged")
+
+    # F: findings on the real pages as they are
+    per_rule = {rid: 0 for rid in rules}
+    pages = {rid: 0 for rid in rules}
+    for d in docs:
+        for rid in rules:
+            n = len(list(rules[rid].run(d, base_prof) or ()))
+            per_rule[rid] += n
+            pages[rid] += bool(n)
+    print("findings on the unmodified pages: " + ", ".join(f"{rid} {per_rule[rid]} ({pages[rid]} pages)" for rid in rules))
+
+
 if __name__ == "__main__":
-    main()
+    if "--eval" in sys.argv:
+        root = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "realdata")
+        evaluate(load(sorted(glob.glob(os.path.join(root, "*", "*.gold.txt")))))
+    else:
+        main()

@@ -624,7 +624,8 @@ _WORD = rf"[{_L}0-9]++(?:['’.\-][{_L}0-9]++)*+"
 _SEP = r"[ \t,;:.!?\"“”‘’()&–—\-]++"
 _LATIN_RUN = re.compile(rf"{_WORD}(?:{_SEP}{_WORD})*+")
 _ALPHA_WORD = re.compile(rf"[{_L}]+(?:['’\-][{_L}]+)*")
-_CODE_TOKENS = re.compile(r"(?:^|\s)--?[A-Za-z]|\w\.\w+\(|\(\)|::|\w/\w")
+# command-line options, shell operators, method calls, paths: a run holding one of these is code
+_CODE_TOKENS = re.compile(r"(?:^|\s)--?[A-Za-z]|&&|\|\||\w\.\w+\(|\(\)|::|\w/\w")
 _CODE_CHARS = re.compile(r"[{}<>=_\[\]\\|`$#]")
 _QUOTES = {'"': '"', "“": "”", "《": "》", "「": "」", "『": "』", "'": "'", "‘": "’", "〈": "〉", "<": ">", "(": ")",
            "（": "）", "【": "】", "[": "]"}
