@@ -26,6 +26,7 @@ from functools import lru_cache
 from .charfreq import frequent_han, jieba_word_freq, to_simplified_char
 
 LOST = -1  # a byte we know existed but not its value
+MIN_GUESS_COUNT = 20  # a guessed word must occur at least this often in jieba's dictionary
 LOST_MARKS = frozenset("?\ufffd")
 CJK_PUNCT = frozenset("。，、；：？！“”‘’（）《》〈〉【】「」『』—…·～　")
 
@@ -126,7 +127,7 @@ def guess_char(cands: tuple[str, ...], left: str, right: str) -> str | None:
     punct = [c for c in "。，、；：！？" if c in cands]
     if punct and right[:1] in CJK_PUNCT:
         return punct[0]  # e.g. 。” / ，“: the lead byte of 。 (A1 A3) lost before a quotation mark
-    best, best_n = None, 0
+    best, best_n, second_n = None, 0, 0
     l1, l2 = left[-1:], left[-2:]
     r1, r2 = right[:1], right[:2]
     for c in cands:
@@ -135,7 +136,12 @@ def guess_char(cands: tuple[str, ...], left: str, right: str) -> str | None:
             if len(w) >= 2:
                 n = max(n, _word_score(w))
         if n > best_n:
-            best, best_n = c, n
+            best, best_n, second_n = c, n, best_n
+        elif n > second_n:
+            second_n = n
+    # only a clear winner is a guess; otherwise the character stays unknown
+    if best is not None and (best_n < MIN_GUESS_COUNT or best_n < 2 * second_n):
+        best = None
     if best is None and punct:
         return punct[0]
     return best
@@ -226,14 +232,14 @@ class Decoded:
     errors: int  # bytes that decode to nothing (U+FFFD, not a lost-byte guess)
     offsets: list[int] | None = None  # byte index where each item starts, plus the end (decode_utf8)
 
-    def resolve(self, left: str, right: str) -> tuple[str, set[int], int]:
+    def resolve(self, left: str, right: str, guess: bool = True) -> tuple[str, set[int], int]:
         """(text, indices of guessed characters, number of characters left as U+FFFD)."""
         chars: list[str] = []
         guessed: set[int] = set()
         unknown = 0
         items = list(self.items)
         # two neighbouring characters that both lost a byte: guess them together as one word
-        for i in range(len(items) - 1):
+        for i in range(len(items) - 1 if guess else 0):
             a, b = items[i], items[i + 1]
             if isinstance(a, tuple) and isinstance(b, tuple) and a and b:
                 pair = guess_pair(a, b)
@@ -244,7 +250,9 @@ class Decoded:
             if isinstance(it, str):
                 chars.append(it)
                 continue
-            if len(it) == 1:
+            if not guess:
+                g = None
+            elif len(it) == 1:
                 g = it[0]
             else:
                 g = guess_char(it, left + "".join(chars), "".join(provisional[i + 1 :]) + right) if it else None
