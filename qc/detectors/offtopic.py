@@ -575,6 +575,8 @@ def spam_phrases(doc, profile, params):
         # news about spam names it too: a reported line needs one more distinct phrase
         if not strong and len(distinct) < int(params["min_weak_terms"]) + (1 if reported else 0):
             continue
+        if not strong and all(len(t) <= 2 and _HAN_RE.match(t) for t in distinct):
+            continue  # two-character pieces alone also turn up across word boundaries
         terms = sorted(distinct)
         cats = sorted({m[3] for m in cl})
         whole_line = not text[ls:s].strip() and not text[e:le].strip()
