@@ -12,9 +12,11 @@ With a baseline every check counts only what is new: a document fails on new fin
 severity ``fail_on_severity``, default ``warning``, or above), on a verdict at or above
 ``fail_on`` that is worse than the baselined one, and on a family ratio above ``max_ratio`` that
 also rose by more than ``baseline_tolerance`` over its baselined value; the corpus fails on a
-ratio above ``max_corpus_ratio`` that is also above the baseline's. Ratios that rose without
-crossing a limit are reported (``worsened``) but do not fail on their own: new info-level
-findings (a legitimate image line in a new article) would otherwise fail every change.
+ratio above ``max_corpus_ratio`` that is also above the baseline's. A worse verdict or ratio
+counts only when the document has new findings (of that family, for a ratio): damage moved in
+from another document, or clean text deleted around old damage, is not new damage. Ratios that
+rose without crossing a limit are reported (``worsened``) but do not fail on their own: new
+info-level findings (a legitimate image line in a new article) would otherwise fail every change.
 """
 from __future__ import annotations
 
@@ -133,7 +135,7 @@ def evaluate(rows: list[dict[str, Any]], fail_on: str | Policy = "fail", *,
         if floor is not None and VERDICTS.index(row["verdict"]) >= floor:
             if d is None and diff is None:
                 fail(rid, f"verdict {row['verdict']} (score {row['score']})")
-            elif d is not None and VERDICTS.index(row["verdict"]) > VERDICTS.index(d.verdict_before):
+            elif d is not None and d.new and VERDICTS.index(row["verdict"]) > VERDICTS.index(d.verdict_before):
                 fail(rid, f"verdict {d.verdict_before} → {row['verdict']} (score {row['score']})")
         # findings by severity (only the new ones with a baseline)
         if sev_floor is not None:
@@ -157,7 +159,7 @@ def evaluate(rows: list[dict[str, Any]], fail_on: str | Policy = "fail", *,
             if limit is None:
                 continue
             if d is not None:
-                if m in d.worsened and d.worsened[m][1] > limit:
+                if m in d.worsened and d.worsened[m][1] > limit and any(f["family"] == fam for f in d.new):
                     a, b = d.worsened[m]
                     fail(rid, f"{m} worsened {a:.4g} → {b:.4g} (max {limit:g})")
             elif diff is None and cur > limit:

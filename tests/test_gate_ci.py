@@ -153,8 +153,23 @@ def test_moving_a_damaged_line_to_another_file_passes(repo):
     other = repo / "corpus" / "news" / "clean3.txt"
     other.write_text(other.read_text(encoding="utf-8") + DAMAGED_LINES[0] + "\n", encoding="utf-8")
     commit(repo, "move a paragraph")
-    rc, gate = scan()
+    rc, gate = scan("--fail-on", "warn")  # clean3's verdict gets worse, but nothing in it is new
     assert rc == 0 and gate["counts"]["new"] == 0, gate
+
+
+def test_records_shifted_in_a_jsonl_file_pass(repo):
+    recs = [{"text": article(1, 2)}, {"text": DAMAGED_LINES[0]}, {"text": DAMAGED_LINES[1]}]
+    p = repo / "corpus" / "records.jsonl"
+    p.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs), encoding="utf-8")
+    assert run(["baseline", "update", "corpus", "-j", "1", *SELECT, "--accept-new"]) == 0
+    commit(repo, "records")
+    # a record inserted on top renumbers every record (ids are file#L<line>)
+    p.write_text(json.dumps({"text": article(4, 2)}, ensure_ascii=False) + "\n" + p.read_text(encoding="utf-8"), encoding="utf-8")
+    rc, gate = scan("--fail-on", "warn")
+    assert rc == 0 and gate["counts"]["new"] == 0 and gate["counts"]["fixed"] == 0, gate
+    p.write_text(p.read_text(encoding="utf-8") + json.dumps({"text": DAMAGED_LINES[2]}, ensure_ascii=False) + "\n", encoding="utf-8")
+    rc, gate = scan()
+    assert rc == 1 and list(gate["failing"]) == ["records.jsonl#L5"]
 
 
 def test_fixing_a_file_passes_and_update_shrinks_the_baseline(repo, capsys):

@@ -55,7 +55,8 @@ def lines(o: Outcome) -> list[str]:
     for doc_id, why in failing.items():
         rep = o.report_of(doc_id)
         path = display_path(rep["path"]) if rep else doc_id
-        out.append(command("error", f"qc gate: {doc_id}: " + "; ".join(why), file=path, title="qc gate failed"))
+        out.append(command("error", f"qc gate: {doc_id}: " + "; ".join(why), file=path,
+                           line=record_line(rep) if rep else None, title="qc gate failed"))
     cands = list(o.new_findings())
     cands.sort(key=lambda rf: (rf[0]["id"] not in failing, SEVERITY_ORDER.get(rf[1]["severity"], 3)))
     room = max(0, o.max_annotations - len(out))
