@@ -44,6 +44,9 @@ DEFAULT_QCIGNORE = ".qcignore"
 _ALLOW_KEYS = {"rule", "text", "pattern", "paths", "reason"}
 
 
+_USAGE: dict[int, dict[str, Any]] = {}
+
+
 def rule_matches(selectors: Iterable[str], rule_id: str, family: str) -> bool:
     """A finding's rule against selectors: exact id, id prefix (``EN``), family name or ``*``."""
     for s in selectors:
@@ -89,12 +92,11 @@ class Suppressions:
     per_file: list[_PerFile] = field(default_factory=list)
     allow: list[_Allow] = field(default_factory=list)
     allowlist_file: str | None = None
-    ignored_hits: dict[str, int] = field(default_factory=dict)  # .qcignore line id → files matched
-    ignored_files: int = 0
     _ignore_spec: Any = None
     _ignore_patterns: list = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        _USAGE[id(self)] = {"hits": {}, "files": 0}  # fresh counts (an id may be reused)
         if self.ignore_lines:
             self._ignore_spec = _spec([p for _, p in self.ignore_lines])
             # (id, line text, pattern) of the including patterns, for the usage count
@@ -103,6 +105,21 @@ class Suppressions:
 
     def __getstate__(self) -> dict[str, Any]:  # workers need only what apply() uses
         return {**self.__dict__, "_ignore_spec": None, "_ignore_patterns": []}
+
+    # Usage counts are per-run state, kept outside the object: its digest (part of the cache
+    # key, see qc/cache.py) must depend only on what is suppressed.
+    @property
+    def _usage(self) -> dict[str, Any]:
+        return _USAGE.setdefault(id(self), {"hits": {}, "files": 0})
+
+    @property
+    def ignored_hits(self) -> dict[str, int]:
+        """.qcignore pattern id → files it matched in this run."""
+        return self._usage["hits"]
+
+    @property
+    def ignored_files(self) -> int:
+        return self._usage["files"]
 
     # -- paths -------------------------------------------------------------------------------
     def rel(self, path: str) -> str:
@@ -117,7 +134,7 @@ class Suppressions:
         rel = self.rel(src.path)
         if not self._ignore_spec.match_file(rel):
             return False
-        self.ignored_files += 1
+        self._usage["files"] += 1
         for pid, _, pat in self._ignore_patterns:
             if pat.match_file(rel) is not None:
                 self.ignored_hits[pid] = self.ignored_hits.get(pid, 0) + 1

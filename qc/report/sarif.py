@@ -60,15 +60,18 @@ def _region(f: dict[str, Any], rep: dict[str, Any]) -> dict[str, Any] | None:
     rl = record_line(rep)
     if rep.get("record") is not None:
         return {"startLine": rl} if rl else None
-    return {
+    region = {
         "startLine": f["line"],
         "startColumn": f["column"],
         "endLine": f["end_line"],
         "endColumn": f["end_column"],
         "charOffset": f["start"],
         "charLength": f["end"] - f["start"],
-        "snippet": {"text": f.get("excerpt") or ""},
     }
+    excerpt = f.get("excerpt") or ""
+    if excerpt and len(excerpt) == f["end"] - f["start"]:  # the excerpt is the whole span, not cut
+        region["snippet"] = {"text": excerpt}
+    return region
 
 
 def _result(rep: dict[str, Any], f: dict[str, Any], rule_index: dict[str, int], art: dict[str, Any], o: Outcome,
