@@ -245,3 +245,23 @@ def test_gold_pages_have_no_spam():
         fs = findings(p.read_text(encoding="utf-8", errors="replace"), rules)
         bad += [(p.name, f.rule, f.excerpt[:30]) for f in fs]
     assert len(bad) <= 2, bad
+
+
+def test_full_pages_flag_mostly_non_content():
+    """On real scraped pages, what OT01/OT06 flag lies outside the hand-cleaned main content."""
+    root = shared_path("realdata", "magichtml_zh")
+    rules = [BY_ID["OT01"], BY_ID["OT06"]]
+    total = on_gold = 0
+    for full in sorted(root.glob("*.full.txt"))[:40]:
+        gold = full.with_name(full.name.replace(".full.", ".gold."))
+        if not gold.exists():
+            continue
+        text = full.read_text(encoding="utf-8", errors="replace")
+        gold_lines = {l.strip() for l in gold.read_text(encoding="utf-8", errors="replace").split("\n") if l.strip()}
+        for f in findings(text, rules):
+            for line in text[f.start:f.end].split("\n"):
+                line = line.strip()
+                total += len(line)
+                on_gold += len(line) if line in gold_lines else 0
+    assert total > 0
+    assert on_gold / total <= 0.2, on_gold / total

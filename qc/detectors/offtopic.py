@@ -647,8 +647,8 @@ def title_keyword_suffix(doc, profile, params):
             continue
         seps = list(_TITLE_SEP.finditer(title))
         head_end = seps[0].start()
-        if not _HAN_RE.search(title[:head_end]):
-            continue
+        if _han_count(title[:head_end]) < int(params["min_title_han"]):
+            continue  # "首页 - 新闻 - 体育 …": a menu, not a title with a suffix
         parts = [p.strip() for p in _TITLE_SEP.split(title[seps[0].start():]) if p.strip()]
         if not parts:
             continue
@@ -677,8 +677,9 @@ def title_keyword_suffix(doc, profile, params):
 title_keyword_suffix.param_defaults = {
     "lexicon": "spam_phrases.txt",
     "max_title_chars": 200,
-    "min_keywords": 3,
+    "min_keywords": 4,
     "max_keyword_chars": 16,
+    "min_title_han": 4,
 }
 
 
