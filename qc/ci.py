@@ -170,6 +170,11 @@ def run(paths: list[str], opts: GateOptions, scan_kwargs: dict[str, Any],
                       unused_suppressions=unused, changed_only=changed,
                       ignored_files=sup.ignored_files if sup is not None else 0, stats=result.stats,
                       max_annotations=opts.max_annotations, rule_docs_url=opts.rule_docs_url)
+    if result.out is not None:  # the gate's record next to summary.json (qc.gate/1, as --format json)
+        from .report.files import atomic_write
+        from .report.formats import render_json
+
+        atomic_write(result.out / "gate.json", render_json(outcome))
     return result, outcome
 
 

@@ -46,6 +46,7 @@ def test_every_format_in_one_run(bell):
         assert read(f).strip(), f
     gate = json.loads(read("json"))
     assert gate["schema"] == "qc.gate/1" and not gate["passed"]
+    assert json.loads(Path("reports/gate.json").read_text(encoding="utf-8")) == gate  # kept with the reports
     assert "gate FAILED" in read("text")
 
 
