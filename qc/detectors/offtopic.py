@@ -54,6 +54,7 @@ from . import detector
 
 _HAN_RE = re.compile(f"[{HAN_CLASS}]")
 _SENT_END = re.compile(r"[。！？!?；;…]+[”」』）)]*|\.(?=\s)")
+_INDENT = re.compile(r"^(?:\u3000|[ \t]{2,})")
 _DEFAULT_STOP_CHARS = "的了是在和与也就都而及或被把对从到为以之其这那我你他她它们个着过吗呢吧啊有"
 
 
@@ -174,6 +175,8 @@ def segments(text: str, params: dict, skip: list[tuple[int, int]] | None = None)
                 flush()
                 out.extend(_windows(text, a, b, window, mask))
             elif han:
+                if group and group_han >= min_han and _INDENT.match(piece):
+                    flush()  # an indented line starts a new paragraph of hard-wrapped text
                 group.append((a, b))
                 group_han += han
                 if group_han >= window:
@@ -404,7 +407,7 @@ topic_outlier.param_defaults = {
     "stop_factor": 0.3,
     "max_similarity": 0.03,
     "relative_similarity": 0.2,
-    "min_document_similarity": 0.08,
+    "min_document_similarity": 0.05,
     "max_outlier_fraction": 0.45,
     "iterations": 4,
     "neighbour_radius": 1,
