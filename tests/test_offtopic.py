@@ -51,8 +51,8 @@ def test_generated_splices_recall_and_precision():
             on_target += overlap((f.start, f.end), span) >= 0.5 * (f.end - f.start)
     recall = found / len(cases)
     precision = on_target / max(1, n_findings)
-    # measured: recall ≈ 0.75, precision ≈ 0.9 (docs/readme/offtopic.md)
-    assert recall >= 0.6, recall
+    # measured on these 60 draws: recall 0.83, precision 0.83 (200 draws: docs/readme/offtopic.md)
+    assert recall >= 0.7, recall
     assert precision >= 0.75, precision
 
 
@@ -74,7 +74,7 @@ def test_clean_articles_mostly_unflagged():
     """Real articles have real digressions; only a few may be called off-topic."""
     arts = load_articles()
     flagged = sum(bool(findings(t, [BY_ID["OT01"]])) for _, t in arts)
-    assert flagged / len(arts) <= 0.12, flagged
+    assert flagged / len(arts) <= 0.1, flagged  # measured: 5 / 75
 
 
 def test_clean_multi_topic_corpus():
