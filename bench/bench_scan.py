@@ -1,0 +1,168 @@
+"""Benchmark ``qc scan`` on a generated corpus: MB/s and peak RSS for -j 1, -j 2, a warm cache
+and Ray, next to one plain regex pass over the same text (the yardstick: figures as ratios to it
+hold across machines).
+
+    python bench/make_corpus.py /tmp/qc-bench --mb 100
+    python bench/bench_scan.py /tmp/qc-bench [--runs j1,j2,cache,ray] [--json results.json]
+
+Every run is the real CLI in a subprocess (``qc scan CORPUS --no-html -q --fail-on never``),
+timed wall-clock from start to exit; peak RSS is the largest sum of the resident sizes of the
+qc process and all its children (workers), sampled every 50 ms from /proc. "engine s" is the
+scan time qc reports itself (without interpreter start-up and summary writing).
+This is a benchmark script, not a timed test.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+YARDSTICK = re.compile(r"[\u4e00-\u9fff]+|[A-Za-z]+")
+
+
+def corpus_bytes(corpus: Path) -> int:
+    return sum(p.stat().st_size for p in corpus.rglob("*") if p.is_file() and p.name != "manifest.json")
+
+
+def regex_pass(corpus: Path) -> dict:
+    """Decode every file's text and time one ``finditer`` pass of a simple regex over it."""
+    texts = []
+    for p in sorted(corpus.rglob("*")):
+        if not p.is_file() or p.name == "manifest.json" or p.suffix == ".parquet":
+            continue
+        texts.append(p.read_bytes().decode("utf-8", errors="replace"))
+    nbytes = sum(len(t.encode("utf-8")) for t in texts)
+    t0 = time.perf_counter()
+    n = 0
+    for t in texts:
+        for _ in YARDSTICK.finditer(t):
+            n += 1
+    secs = time.perf_counter() - t0
+    return {"run": "regex pass", "seconds": secs, "mb_s": nbytes / 1e6 / secs, "matches": n, "bytes": nbytes}
+
+
+def _tree_rss_kb(pid: int) -> int:
+    """RSS of ``pid`` and all its descendants (kB)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            ppid = int(fields[1])
+            rss[int(d)] = int(fields[21]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
+            children.setdefault(ppid, []).append(int(d))
+        except (OSError, IndexError, ValueError):
+            continue
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        total += rss.get(p, 0)
+        stack += children.get(p, [])
+    return total
+
+
+def run_qc(args: list[str], env: dict | None = None) -> dict:
+    cmd = [sys.executable, "-m", "qc.cli", "scan", *args, "--no-html", "-q", "--fail-on", "never"]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                            env={**os.environ, **(env or {})})
+    peak = [0]
+
+    def sample():
+        while proc.poll() is None:
+            peak[0] = max(peak[0], _tree_rss_kb(proc.pid))
+            time.sleep(0.05)
+
+    th = threading.Thread(target=sample, daemon=True)
+    th.start()
+    out, err = proc.communicate()
+    secs = time.perf_counter() - t0
+    th.join()
+    if proc.returncode not in (0, 1):
+        raise RuntimeError(f"qc failed ({proc.returncode}): {' '.join(cmd)}\n{err[-3000:]}")
+    m = re.search(r"in ([\d.]+)s", out)
+    return {"seconds": secs, "engine_seconds": float(m.group(1)) if m else None, "peak_rss_mb": peak[0] / 1024,
+            "line": out.strip().splitlines()[-1] if out.strip() else ""}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("corpus", type=Path)
+    ap.add_argument("--runs", default="j1,j2,cache,ray", help="comma-separated: j1, j2, cache, ray")
+    ap.add_argument("--json", type=Path, help="also write the results here")
+    ap.add_argument("--select", default=None, help="rule selection passed to qc (default: all rules)")
+    args = ap.parse_args(argv)
+    corpus = args.corpus.resolve()
+    nbytes = corpus_bytes(corpus)
+    mb = nbytes / 1e6
+    runs = args.runs.split(",")
+    work = Path(tempfile.mkdtemp(prefix="qc-bench-"))
+    sel = ["--select", args.select] if args.select else []
+    results: list[dict] = []
+
+    def record(name: str, r: dict, cores: int) -> dict:
+        r.update(run=name, mb_s=mb / r["seconds"], mb_s_per_core=mb / r["seconds"] / cores)
+        results.append(r)
+        print(f"{name:<18} {r['seconds']:8.2f} s  {r['mb_s']:7.2f} MB/s  {r['mb_s_per_core']:6.2f} MB/s/core  "
+              f"peak RSS {r['peak_rss_mb']:6.0f} MB   ({r['line'][:90]})", flush=True)
+        return r
+
+    print(f"corpus {corpus}: {mb:.1f} MB, {os.cpu_count()} cores, Python {sys.version.split()[0]}", flush=True)
+    rx = regex_pass(corpus)
+    results.append(rx)
+    print(f"{'regex pass':<18} {rx['seconds']:8.2f} s  {rx['mb_s']:7.2f} MB/s  (yardstick, 1 core)", flush=True)
+    try:
+        if "j1" in runs:
+            record("-j 1", run_qc([str(corpus), "--out", str(work / "j1"), "-j", "1", "--no-cache", *sel]), 1)
+        if "j2" in runs:
+            record("-j 2", run_qc([str(corpus), "--out", str(work / "j2"), "-j", "2", "--no-cache", *sel]), 2)
+        if "cache" in runs:
+            env = {"QC_CACHE_DIR": str(work / "cache")}
+            record("cold (cache on)", run_qc([str(corpus), "--out", str(work / "c1"), "-j", "2", *sel], env), 2)
+            record("warm cache", run_qc([str(corpus), "--out", str(work / "c2"), "-j", "2", *sel], env), 2)
+        if "ray" in runs:
+            record("ray (2 CPUs)", run_qc([str(corpus), "--out", str(work / "ray"), "-j", "2", "--engine", "ray",
+                                          "--no-cache", *sel]), 2)
+    finally:
+        by = {r["run"]: r for r in results}
+        summary = {}
+        if "-j 1" in by:
+            summary["j1_vs_regex"] = by["-j 1"]["mb_s"] / rx["mb_s"]
+        if "-j 1" in by and "-j 2" in by:
+            summary["j2_speedup"] = by["-j 1"]["seconds"] / by["-j 2"]["seconds"]
+        if "cold (cache on)" in by and "warm cache" in by:
+            summary["warm_speedup"] = by["cold (cache on)"]["seconds"] / by["warm cache"]["seconds"]
+            summary["warm_speedup_engine"] = ((by["cold (cache on)"]["engine_seconds"] or 0)
+                                              / max(1e-9, by["warm cache"]["engine_seconds"] or 1e-9))
+        if "-j 1" in by and "ray (2 CPUs)" in by:
+            summary["ray_vs_j1"] = by["-j 1"]["seconds"] / by["ray (2 CPUs)"]["seconds"]
+        identical = None
+        if (work / "j1").is_dir() and (work / "j2").is_dir():
+            identical = subprocess.run(["diff", "-rq", str(work / "j1"), str(work / "j2")],
+                                       capture_output=True).returncode == 0
+            summary["j1_j2_identical"] = identical
+        if (work / "j1").is_dir() and (work / "ray").is_dir():
+            summary["j1_ray_identical"] = subprocess.run(["diff", "-rq", str(work / "j1"), str(work / "ray")],
+                                                         capture_output=True).returncode == 0
+        print(json.dumps(summary, indent=1))
+        if args.json:
+            args.json.write_text(json.dumps({"corpus_mb": mb, "cores": os.cpu_count(), "results": results,
+                                             "summary": summary}, indent=1) + "\n", "utf-8")
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
