@@ -94,9 +94,9 @@ def scan(
     rows: list[dict[str, Any]] | SpooledRows = [] if keep_reports else SpooledRows()
     tot, rollup = Totals(), SourceRollup()
     try:
-        for unit, unit_reports in eng.run_units([os.fspath(p) for p in paths], profile_paths=profile_paths,
-                                                exclude=exclude, only=only):
-            where = writer.write(unit, unit_reports) if writer is not None else [("", None)] * len(unit_reports)
+        for unit, unit_reports, texts in eng.run_units([os.fspath(p) for p in paths], profile_paths=profile_paths,
+                                                       exclude=exclude, only=only):
+            where = writer.write(unit, unit_reports, texts) if writer is not None else [("", None)] * len(unit_reports)
             for rep, (rel, line) in zip(unit_reports, where):
                 row = summary_row(rep, rel)
                 if line is not None:

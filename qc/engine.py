@@ -219,12 +219,20 @@ def _profile_unit(unit: Unit) -> list[dict[str, Any]]:
     return [collect_doc(d, _W["contribs"]) for d in read_unit(unit, _W["opts"])]
 
 
-def _check_unit(unit: Unit) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
-    """Reports of one work unit, and the profile parts its detectors read (runs in workers)."""
+def serialize_report(report: dict[str, Any]) -> str:
+    """The report's bytes as written: indented JSON for a whole file, one compact line for a record."""
+    from .report.files import dumps, dumps_line
+
+    return dumps(report) if report.get("record") is None else dumps_line(report)
+
+
+def _check_unit(unit: Unit) -> tuple[list[dict[str, Any]], tuple[str, ...], list[str]]:
+    """Reports of one work unit, the profile parts its detectors read, and the reports
+    serialised (in the worker, so the parent only writes bytes)."""
     used: set[str] = set()
     profile = _TracedProfile(_W["profile"], used) if _W["trace"] else _W["profile"]
     out = [check_document(doc, _W["ruleset"], profile, _W.get("suppress")) for doc in read_unit(unit, _W["opts"])]
-    return out, tuple(sorted(used))
+    return out, tuple(sorted(used)), [serialize_report(r) for r in out]
 
 
 @dataclass
@@ -403,9 +411,9 @@ class Engine:
 
     def run_units(self, paths: list[str], profile_paths: list[str] | None = None,
                   exclude: Callable[[SourceFile], bool] | None = None,
-                  only: Callable[[SourceFile], bool] | None = None) -> Iterator[tuple[Unit | None, list[dict[str, Any]]]]:
-        """(unit, its reports) for every work unit under ``paths``, in walk order; unit is None
-        for paths that could not be walked. See ``run`` for the arguments."""
+                  only: Callable[[SourceFile], bool] | None = None) -> Iterator[tuple[Unit | None, list[dict[str, Any]], list[str]]]:
+        """(unit, its reports, the reports serialised) for every work unit under ``paths``, in
+        walk order; unit is None for paths that could not be walked. See ``run`` for the arguments."""
         try:
             yield from self._run_units(paths, profile_paths, exclude, only)
         finally:
@@ -497,32 +505,36 @@ class Engine:
         for src in bad:
             doc = unreadable(src, f"cannot read: {'no such file or directory' if not os.path.lexists(src.path) else 'permission denied or not a regular file'}")
             self.stats.documents += 1
-            yield None, [check_document(doc, self.ruleset, self.profile, self.suppress)]
+            rep = check_document(doc, self.ruleset, self.profile, self.suppress)
+            yield None, [rep], [serialize_report(rep)]
 
         todo = [u for i, u in enumerate(units) if i not in hits]
         computed = self._map(_check_unit, todo, self.profile)
         for i, u in enumerate(units):
-            reports = None
+            entry = None
             if i in hits:
-                reports = cache.get("check", hits[i])
-                if reports is not None:
+                entry = cache.get("check", hits[i])
+                if not (isinstance(entry, tuple) and len(entry) == 2):
+                    entry = None
+                else:
                     self.stats.cached_units += 1
-            if reports is None:
+            if entry is None:
                 if i in hits:  # vanished entry: compute here
                     _init_worker(self.ruleset, ensure_profile(), self.suppress, self.read_options, cache is not None)
-                    reports, used = _check_unit(u)
+                    reports, used, texts = _check_unit(u)
                 else:
-                    reports, used = next(computed)
+                    reports, used, texts = next(computed)
+                entry = (reports, texts)
                 if cache is not None and u.sha:
                     base = bases.get(i) or self._check_base(u)
                     full = self._check_full(base, used)
                     if full:
-                        cache.put("check", full, reports)
+                        cache.put("check", full, entry)
                         cache.put("uses", base, list(used))
             if u.part == u.parts - 1:
                 self.stats.files += 1
-            self.stats.documents += len(reports)
-            yield u, reports
+            self.stats.documents += len(entry[0])
+            yield u, entry[0], entry[1]
         for _ in computed:
             pass
         if cache is not None:
@@ -537,7 +549,7 @@ class Engine:
         ``profile_paths``: build the corpus profile from these instead (e.g. the whole corpus
         while only changed files are checked). ``exclude``: files neither profiled nor checked
         (.qcignore). ``only``: check just these files; the profile still sees all the others."""
-        for _unit, reports in self.run_units(paths, profile_paths, exclude, only):
+        for _unit, reports, _texts in self.run_units(paths, profile_paths, exclude, only):
             yield from reports
 
     @property

@@ -207,17 +207,23 @@ class ReportWriter:
         self._fh = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
         self._rel, self._line = rel, 0
 
-    def write(self, unit: Any, reports: list[dict[str, Any]]) -> list[tuple[str, int | None]]:
-        """Write one unit's reports; return (report path, 1-based line or None) for each."""
+    def write(self, unit: Any, reports: list[dict[str, Any]], texts: list[str] | None = None) -> list[tuple[str, int | None]]:
+        """Write one unit's reports (``texts``: the same already serialised, as the engine gives
+        them); return (report path, 1-based line or None) for each."""
         where: list[tuple[str, int | None]] = []
-        for rep in reports:
+        for k, rep in enumerate(reports):
             if rep.get("record") is None or unit is None:
-                where.append((write_report(self.out, rep), None))
+                if texts is not None:
+                    rel = report_relpath(rep["id"])
+                    atomic_write(confined(self.out, rel), texts[k])
+                    where.append((rel, None))
+                else:
+                    where.append((write_report(self.out, rep), None))
                 continue
             rel = records_relpath(unit.src.rel)
             if rel != self._rel:
                 self._open(rel)
-            self._fh.write(dumps_line(rep))
+            self._fh.write(texts[k] if texts is not None else dumps_line(rep))
             self._line += 1
             where.append((rel, self._line))
         if unit is not None and unit.part == unit.parts - 1 and self._rel == records_relpath(unit.src.rel):
