@@ -261,8 +261,8 @@ _MIN_UNITS = {"utf8_as_gbk": 2, "gbk_shifted": 3, "big5_gbk": 3}
 
 
 def _score(fixed: mj.Plausibility, damaged: mj.Plausibility) -> float:
-    bad = fixed.units - fixed.good
-    return fixed.good - 2 * bad - damaged.good
+    """Window choice: what the repair reads well, minus what it leaves rare, minus what was fine."""
+    return fixed.good - 2 * fixed.rare - damaged.good
 
 
 def _provisional(dec: mj.Decoded) -> tuple[str, frozenset[int]]:
@@ -287,10 +287,16 @@ def _analyse_cached(text, top, min_fixed, min_gain, max_widen):
     n = len(text)
     next_free = 0
     japanese_lines: dict[int, bool] = {}
+    # clusters a few characters apart on one line are one damaged stretch
+    spans: list[list[int]] = []
     for m in _cluster_re(top).finditer(text):
-        if m.start() < next_free:
+        if spans and m.start() - spans[-1][1] <= max_widen and "\n" not in text[spans[-1][1]:m.start()]:
+            spans[-1][1] = m.end()
+        else:
+            spans.append([m.start(), m.end()])
+    for cs, ce in spans:
+        if cs < next_free:
             continue
-        cs, ce = m.start(), m.end()
         # the run around the cluster (bounded, so one huge line stays linear)
         rs = cs
         while rs > 0 and rs > cs - 64 and rs > next_free and _run_char(text, rs - 1):
@@ -343,6 +349,7 @@ def _analyse_cached(text, top, min_fixed, min_gain, max_widen):
         best = None
         starts = sorted({max(rs, cs - d) for d in range(max_widen + 1)} | {rs})
         ends = sorted({min(re_, ce + d) for d in range(max_widen + 1)} | {re_})
+        relaxed = None
         for s in (starts if hyps else ()):
             left = text[max(0, s - 3):s]
             for e in ends:
@@ -356,11 +363,19 @@ def _analyse_cached(text, top, min_fixed, min_gain, max_widen):
                     for dec in fn(w):
                         prov, skip = _provisional(dec)
                         fix = mj.plausibility(prov, top, skip, left=left, right=right)
-                        if fix.units < _MIN_UNITS[kind] or fix.ratio < min_fixed or fix.ratio - dmg.ratio < min_gain:
+                        # windows a little below the bar may extend a repair that clears it
+                        if fix.units < _MIN_UNITS[kind] or fix.ratio < min_fixed - 0.1 or \
+                                fix.ratio - dmg.ratio < min_gain:
                             continue
-                        key = (_score(fix, dmg), -outside_good, e - s)
-                        if best is None or key > best[0]:
-                            best = (key, s, e, kind, desc, dec, dmg, fix)
+                        key = (_score(fix, dmg), e - s, -outside_good)
+                        cand = (key, s, e, kind, desc, dec, dmg, fix)
+                        if fix.ratio >= min_fixed and (best is None or key > best[0]):
+                            best = cand
+                        if relaxed is None or key > relaxed[0]:
+                            relaxed = cand
+        if best is not None and relaxed[0] > best[0] and relaxed[3] == best[3] \
+                and relaxed[1] <= best[1] and relaxed[2] >= best[2]:
+            best = relaxed
         if best is None:
             if "utf8_as_gbk" in quick:
                 # a byte lost without a trace breaks one UTF-8 read into pieces: repair each piece
@@ -369,9 +384,60 @@ def _analyse_cached(text, top, min_fixed, min_gain, max_widen):
                     found.extend(pieces)
                     next_free = pieces[-1]["end"]
             continue
-        _, s, e, kind, desc, dec, dmg, fix = best
+        key, s, e, kind, desc, dec, dmg, fix = best
+        # grow the chosen window one character at a time while the repair keeps improving
+        same_kind = [h for h in _HYPOTHESES if h[0] == kind]
+        for step in (1, -1):
+            neutral = 0
+            while True:
+                ns, ne = (s, e + 1) if step == 1 else (s - 1, e)
+                if ns < rs or ne > re_:
+                    break
+                w = text[ns:ne]
+                left, right = text[max(0, ns - 3):ns], text[ne:ne + 3]
+                ndmg = mj.plausibility(w, top, left=left, right=right)
+                grown = None
+                for _, hdesc, hfn in same_kind:
+                    for cand in hfn(w):
+                        prov, skip = _provisional(cand)
+                        nfix = mj.plausibility(prov, top, skip, left=left, right=right)
+                        nkey = (_score(nfix, ndmg), ne - ns, 0)
+                        # a neutral step (a common character decodes to another common one) is taken
+                        # at most twice in a row: damage usually runs to the end of its run
+                        ok = nkey[0] > key[0] or (kind != "gbk_shifted" and nkey[0] >= key[0] and neutral < 2
+                                                  and not cand.errors
+                                                  and prov[0 if step == -1 else -1] != w[0 if step == -1 else -1])
+                        if nfix.ratio >= min_fixed - 0.1 and ok and (grown is None or nkey > grown[0]):
+                            grown = (nkey, cand, ndmg, nfix, hdesc)
+                if grown is None:
+                    break
+                neutral = neutral + 1 if grown[0][0] <= key[0] else 0
+                key, dec, dmg, fix, desc = grown
+                s, e = ns, ne
+        # a repair right after another of the same kind: one damaged stretch whose middle character
+        # happened to look common (腔 for 的) — repair the whole stretch if it reads as well
+        prev = found[-1] if found else None
+        if prev and prev["desc"] == desc and 0 < s - prev["end"] <= 2:
+            fn = next(h[2] for h in _HYPOTHESES if h[1] == desc)
+            w = text[prev["start"]:e]
+            left, right = text[max(0, prev["start"] - 3):prev["start"]], text[e:e + 3]
+            for cand in fn(w):
+                if cand.errors:
+                    continue
+                prov, skip = _provisional(cand)
+                cfix = mj.plausibility(prov, top, skip, left=left, right=right)
+                if cfix.ratio >= min(fix.ratio, prev["p_fixed"]) - 0.05:
+                    found.pop()
+                    s, dec, fix = prev["start"], cand, cfix
+                    dmg = mj.plausibility(w, top, left=left, right=right)
+                    break
         # Big5/GBK lost bytes leave ~100 candidates with no structure to narrow them: no guessing
         fixed, guessed, unknown = dec.resolve(text[max(0, s - 4):s], text[e:e + 4], guess=kind != "big5_gbk")
+        # characters the repair leaves as they are stay outside the span
+        while fixed and s < e and fixed[0] == text[s]:
+            fixed, s = fixed[1:], s + 1
+        while fixed and s < e and fixed[-1] == text[e - 1]:
+            fixed, e = fixed[:-1], e - 1
         found.append({"kind": kind, "desc": desc, "start": s, "end": e, "fixed": fixed,
                       "lossless": dec.lossless, "guessed": len(guessed), "unknown": unknown,
                       "p_damaged": round(dmg.ratio, 2), "p_fixed": round(fix.ratio, 2)})
@@ -487,7 +553,7 @@ def _mojibake_hits(doc, params, kind):
                             "plausibility_fixed": r["p_fixed"], "lossless": r["lossless"]})
 
 
-_MOJIBAKE_DEFAULTS = {"common_top": 2000, "min_plausibility": 0.7, "min_gain": 0.45, "max_widen": 4}
+_MOJIBAKE_DEFAULTS = {"common_top": 2000, "min_plausibility": 0.6, "min_gain": 0.45, "max_widen": 4}
 
 
 def _validate_mojibake(params):
@@ -525,7 +591,7 @@ for _fn in (utf8_read_as_gbk, gbk_misaligned, big5_gbk_confusion):
 
 # characters a Latin-1/cp1252/cp1250 decode of high bytes produces
 _LATIN = ("\u0080-\u017f\u0192\u02c6\u02c7\u02d8\u02d9\u02db\u02dd\u02dc\u2013\u2014\u2018-\u201a\u201c-\u201e"
-          "\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122")
+          "\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122\ufffd")
 _LATIN_CONT = ("\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014"
                "\u2018-\u201a\u201c-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122")
 # pre-filter: a UTF-8 lead byte's image (Â–ô) followed by a continuation byte's image, or two
@@ -556,7 +622,9 @@ def _latin_bytes(run: str, codec: str, nbsp_spaces: bool) -> list[int] | None:
     out: list[int] = []
     pending = 0  # continuation bytes still expected by the current UTF-8 sequence
     for ch in run:
-        if ch == " " and nbsp_spaces and pending:
+        if ch in mj.LOST_MARKS and ch != "?":
+            b = [mj.LOST]  # a byte cp1252 has no character for (81 8D 8F 90 9D)
+        elif ch == " " and nbsp_spaces and pending:
             b = [0xA0]
         else:
             try:
@@ -567,7 +635,7 @@ def _latin_bytes(run: str, codec: str, nbsp_spaces: bool) -> list[int] | None:
                 except UnicodeEncodeError:
                     return None
         for x in b:
-            if pending and 0x80 <= x <= 0xBF:
+            if pending and (0x80 <= x <= 0xBF or x == mj.LOST):
                 pending -= 1
             else:
                 pending = 1 if 0xC2 <= x <= 0xDF else 2 if 0xE0 <= x <= 0xEF else 3 if 0xF0 <= x <= 0xF4 else 0
@@ -658,7 +726,7 @@ def latin1_mojibake(doc, profile, params):
                             "plausibility_fixed": round(fix.ratio, 2), "lossless": lossless})
 
 
-latin1_mojibake.param_defaults = {"common_top": 2000, "min_plausibility": 0.7}
+latin1_mojibake.param_defaults = {"common_top": 2000, "min_plausibility": 0.6}
 
 
 # ==============================================================================================

@@ -39,6 +39,7 @@ def is_han(ch: str) -> bool:
 class Plausibility:
     good: float
     units: int
+    rare: int = 0  # counted characters that are neither frequent nor CJK punctuation
 
     @property
     def ratio(self) -> float:
@@ -88,7 +89,7 @@ def plausibility(text: str, top: int = 2000, skip: frozenset[int] = frozenset(),
     common = frequent_han(top)
     covered = word_covered(left + text + right, len(left), len(left) + len(text))
     good = 0.0
-    units = 0
+    units = rare = 0
     for i, ch in enumerate(text):
         if i in skip:
             continue
@@ -96,6 +97,7 @@ def plausibility(text: str, top: int = 2000, skip: frozenset[int] = frozenset(),
         if o < 0x80:
             if ch == "?":
                 units += 1
+                rare += 1
             continue
         if ch.isspace():
             continue
@@ -104,9 +106,11 @@ def plausibility(text: str, top: int = 2000, skip: frozenset[int] = frozenset(),
             good += 1.0
         elif ch in common:
             good += 0.5 + 0.5 * covered[i]
-        elif covered[i]:
-            good += 0.5
-    return Plausibility(good, units)
+        else:
+            rare += 1
+            if covered[i]:
+                good += 0.5
+    return Plausibility(good, units, rare)
 
 
 # --- word-context guesses for characters with a lost byte -------------------------------------
