@@ -242,3 +242,12 @@ def test_baseline_errors_exit_2(repo):
     assert run(["scan", "corpus", "-q", "--no-html", "--baseline", "missing.json"]) == 2
     Path("bad.json").write_text("{}", encoding="utf-8")
     assert run(["scan", "corpus", "-q", "--no-html", "--baseline", "bad.json"]) == 2
+
+
+def test_new_info_findings_do_not_fail_a_baselined_scan_by_default(repo):
+    # a new article with a legitimate image line: BP02 is info-level
+    (repo / "corpus" / "news" / "photo.txt").write_text(article(6) + "![图片](https://example.com/b.jpg)\n", encoding="utf-8")
+    rc, gate = scan()
+    assert rc == 0 and gate["counts"]["new"] == 1
+    rc, gate = scan("--fail-on-severity", "info")
+    assert rc == 1 and list(gate["failing"]) == ["news/photo.txt"]
