@@ -11,9 +11,11 @@ rules, code and read profile parts are unchanged are not read at all.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import re
 import signal
+import sys
 import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor
@@ -190,6 +192,22 @@ def _init_pool_worker(*init: Any) -> None:
     """A pool worker leaves Ctrl-C to the parent, which stops the pool at once."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _init_worker(*init)
+    _W["profile_file"] = None
+
+
+def _pool_task(fn: Callable, profile_file: str | None, item: Any) -> Any:
+    """One unit in a pool worker. The pool lives for both passes (detector resources load once
+    per worker); the profile built between them reaches each worker once, through a file."""
+    if _W.get("profile_file") != profile_file:
+        if profile_file is None:
+            _W["profile"] = None
+        else:
+            import pickle
+
+            with open(profile_file, "rb") as f:
+                _W["profile"] = pickle.load(f)
+        _W["profile_file"] = profile_file
+    return fn(item)
 
 
 class _TracedProfile:
@@ -265,6 +283,8 @@ class Engine:
     batch_bytes: int = DEFAULT_BATCH_BYTES
     batch_rows: int = DEFAULT_BATCH_ROWS
     profile_digests: dict[str, str] | None = None
+    _pool: Any = field(default=None, repr=False)
+    _profile_tmp: Any = field(default=None, repr=False)
 
     # --- executing ---------------------------------------------------------------------------
     def _map(self, fn, items: list, profile: CorpusProfile | None) -> Iterator:
@@ -284,15 +304,49 @@ class Engine:
                 yield fn(it)
             return
         chunks = max(1, min(8, len(items) // (jobs * 32)))
-        ex = ProcessPoolExecutor(max_workers=min(jobs, len(items)), initializer=_init_pool_worker, initargs=init)
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_pool_worker,
+                                             initargs=(self.ruleset, None, *init[2:]))
         try:
-            yield from ex.map(fn, items, chunksize=chunks)
+            yield from self._pool.map(_pool_task, itertools.repeat(fn), itertools.repeat(self._profile_file(profile)),
+                                      items, chunksize=chunks)
         except BaseException:  # interrupted, or the consumer stopped: stop the workers now
-            for proc in list((getattr(ex, "_processes", None) or {}).values()):
-                proc.terminate()
-            ex.shutdown(wait=False, cancel_futures=True)
+            self._close_pool(kill=True)
             raise
-        ex.shutdown(wait=True)
+
+    def _profile_file(self, profile: CorpusProfile | None) -> str | None:
+        """The profile pickled once to a temp file, for the pool workers."""
+        if profile is None:
+            return None
+        if self._profile_tmp is None or self._profile_tmp[0] is not profile:
+            import pickle
+            import tempfile
+
+            self._drop_profile_file()
+            fd, path = tempfile.mkstemp(prefix="qc-profile-", suffix=".pkl")
+            with os.fdopen(fd, "wb") as f:
+                pickle.dump(profile, f, protocol=pickle.HIGHEST_PROTOCOL)
+            self._profile_tmp = (profile, path)
+        return self._profile_tmp[1]
+
+    def _drop_profile_file(self) -> None:
+        if self._profile_tmp is not None:
+            try:
+                os.unlink(self._profile_tmp[1])
+            except OSError:
+                pass
+            self._profile_tmp = None
+
+    def _close_pool(self, kill: bool = False) -> None:
+        ex, self._pool = self._pool, None
+        if ex is not None:
+            if kill:
+                for proc in list((getattr(ex, "_processes", None) or {}).values()):
+                    proc.terminate()
+                ex.shutdown(wait=False, cancel_futures=True)
+            else:
+                ex.shutdown(wait=True)
+        self._drop_profile_file()
 
     # --- planning ----------------------------------------------------------------------------
     def plan(self, files: list[SourceFile]) -> list[Unit]:
@@ -417,6 +471,7 @@ class Engine:
         try:
             yield from self._run_units(paths, profile_paths, exclude, only)
         finally:
+            self._close_pool(kill=sys.exc_info()[0] is not None)
             if self.executor == "ray":
                 from .ray_engine import shutdown
 
