@@ -310,10 +310,6 @@ def _match_moves(diff: BaselineDiff, leftover: dict[str, Counter]) -> None:
         d.new = still_new
 
 
-def verdict_worse(before: str, after: str) -> bool:
-    return VERDICTS.index(after) > VERDICTS.index(before)
-
-
 # --- update and prune --------------------------------------------------------------------------
 
 def update(baseline: Baseline, reports: Iterable[dict[str, Any]], ruleset_digest: str, rules: list[str],
