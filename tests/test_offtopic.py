@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from conftest import SEEDS, shared_path
-from offtopic_generate import draws, inject, load_articles, overlap
+from offtopic_generate import draws, load_articles, overlap
 from qc.corpus import document_from_text
 from qc.engine import run_rules
 from qc.profile import build_profile

@@ -27,6 +27,7 @@ short list of related links whose titles share no words with the article.
 """
 from __future__ import annotations
 
+import bisect
 import re
 from functools import lru_cache
 
@@ -45,7 +46,6 @@ from ..resources.topic import (
     TopicStats,
     bigram_buckets,
     term_buckets,
-    bucket_of_str,
     idf_weights,
     normalise,
     top_bigrams,
@@ -54,6 +54,7 @@ from . import detector
 
 _HAN_RE = re.compile(f"[{HAN_CLASS}]")
 _SENT_END = re.compile(r"[。！？!?；;…]+[”」』）)]*|\.(?=\s)")
+EVIDENCE_CHARS = 20000  # evidence terms are read from at most this much text
 _INDENT = re.compile(r"^(?:\u3000|[ \t]{2,})")
 _DEFAULT_STOP_CHARS = "的了是在和与也就都而及或被把对从到为以之其这那我你他她它们个着过吗呢吧啊有"
 
@@ -129,11 +130,13 @@ def _windows(text: str, s: int, e: int, window: int, mask=None) -> list[tuple[in
     ends = [m.end() for m in _SENT_END.finditer(part)]
     cuts = []
     n_pieces = max(1, round(total / window))
+    reach = window // 3 * 2
     for k in range(1, n_pieces):
         target = han_pos[min(total - 1, k * total // n_pieces)]
         best = None
-        for x in ends:  # nearest sentence end within a third of a window
-            if abs(x - target) <= window // 3 * 2 and (best is None or abs(x - target) < abs(best - target)):
+        at = bisect.bisect_left(ends, target)  # nearest sentence end within reach
+        for x in ends[max(0, at - 1):at + 1]:
+            if abs(x - target) <= reach and (best is None or abs(x - target) < abs(best - target)):
                 best = x
         cut = best if best is not None else target
         if (not cuts or cut > cuts[-1]) and 0 < cut < len(part):
@@ -367,7 +370,7 @@ def topic_outlier(doc, profile, params):
             runs[-1].append(i)
         else:
             runs.append([int(i)])
-    core_text = "\n".join(text[s:e] for (s, e), f in zip(spans, flagged) if not f)
+    core_text = "\n".join(text[s:e] for (s, e), f in zip(spans, flagged) if not f)[:EVIDENCE_CHARS]
 
     doc_terms = top_bigrams(core_text, idf, stop=params["stop_chars"])
     for run in runs:
@@ -376,7 +379,7 @@ def topic_outlier(doc, profile, params):
         n_han = _han_count(text[s:e])
         if n_han < int(params["min_outlier_han"]):
             continue  # a short aside: too little text to call it foreign with confidence
-        seg_terms = top_bigrams(text[s:e], idf, stop=params["stop_chars"])
+        seg_terms = top_bigrams(text[s:e][:EVIDENCE_CHARS], idf, stop=params["stop_chars"])
         yield Hit(
             s, e,
             f"Off-topic passage ({n_han} Han characters) unrelated to the rest of the document: "
@@ -799,20 +802,58 @@ def headline_blocks(doc, params) -> list[tuple[list[tuple[int, int]], int]]:
     return blocks
 
 
-def _vector(text: str, idf: np.ndarray, stop: np.ndarray, stop_factor: float):
-    ids, _, is_stop = term_buckets(normalise(text), False, stop)
-    if not ids.size:
-        return ids, np.zeros(0)
-    uniq, inv = np.unique(ids, return_inverse=True)
-    tf = np.bincount(inv).astype(float)
-    w = (1.0 + np.log(tf)) * idf[uniq]
-    stopped = np.bincount(inv, weights=is_stop.astype(float), minlength=uniq.size) >= tf
-    w = np.where(stopped, w * stop_factor, w)
-    n = float(np.sqrt((w * w).sum()))
-    return uniq, (w / n if n else w)
+class _DocTerms:
+    """All Han bigrams of a document once (positions, vocabulary ids, stop flags), so that any
+    span's vector and the vector of "the document minus a span" cost O(span), not O(document)."""
+
+    def __init__(self, text: str, idf: np.ndarray, stop: np.ndarray, stop_factor: float) -> None:
+        norm = text.translate(t2s_table())  # same length: positions stay valid
+        cp = np.frombuffer(norm.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        han = _han_mask(cp)
+        pair = han[:-1] & han[1:]
+        self.pos = np.flatnonzero(pair)
+        ids = bucket_of(cp[:-1][pair].astype(np.uint64), cp[1:][pair].astype(np.uint64))
+        tab = stop_table(stop.tobytes())
+        is_stop = tab[np.minimum(cp, len(tab) - 1)]
+        st = (is_stop[:-1] | is_stop[1:])[pair]
+        self.vocab, self.inv = np.unique(ids, return_inverse=True)
+        self.tf = np.bincount(self.inv, minlength=self.vocab.size).astype(float)
+        stopped = np.bincount(self.inv, weights=st.astype(float), minlength=self.vocab.size) >= self.tf
+        self.scale = idf[self.vocab] * np.where(stopped, stop_factor, 1.0)
+        self.w = self._weight(self.tf, self.scale)
+        self.norm2 = float(self.w @ self.w)
+
+    @staticmethod
+    def _weight(tf: np.ndarray, scale: np.ndarray) -> np.ndarray:
+        out = np.zeros_like(tf)
+        nz = tf > 0
+        out[nz] = (1.0 + np.log(tf[nz])) * scale[nz]
+        return out
+
+    def terms(self, s: int, e: int) -> tuple[np.ndarray, np.ndarray]:
+        """(vocabulary indices, term frequencies) of the bigrams starting in [s, e - 1)."""
+        i, j = np.searchsorted(self.pos, s), np.searchsorted(self.pos, e - 1)
+        if j <= i:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        ids, tf = np.unique(self.inv[i:j], return_counts=True)
+        return ids, tf.astype(float)
+
+    def vector(self, s: int, e: int):
+        ids, tf = self.terms(s, e)
+        w = self._weight(tf, self.scale[ids])
+        n = float(np.sqrt(w @ w)) if w.size else 0.0
+        return ids, (w / n if n else w)
+
+    def rest_weights(self, ids: np.ndarray, tf: np.ndarray) -> tuple[np.ndarray, float]:
+        """Weights, on ``ids``, of the document without a span whose terms are (ids, tf), and
+        the norm of that whole rest vector."""
+        rest_tf = self.tf[ids] - tf
+        wr = self._weight(rest_tf, self.scale[ids])
+        r2 = self.norm2 - float(self.w[ids] @ self.w[ids]) + float(wr @ wr)
+        return wr, float(np.sqrt(max(r2, 0.0)))
 
 
-def _cos(a, b) -> float:
+def _cos_sorted(a, b) -> float:
     _, ia, ib = np.intersect1d(a[0], b[0], assume_unique=True, return_indices=True)
     return float((a[1][ia] * b[1][ib]).sum())
 
@@ -826,30 +867,33 @@ def unrelated_headlines(doc, profile, params):
     common = lexicon(params, params["background_lexicon"])
     stats = profile.get("topic_df") if profile is not None else None
     idf = idf_weights(stats, common, float(params["background_docs"]))
-    stop = _stop_codepoints(params["stop_chars"])
-    sf = float(params["stop_factor"])
+    terms = _DocTerms(text, idf, _stop_codepoints(params["stop_chars"]), float(params["stop_factor"]))
+    _, cum = _han_index(text)
     for lines, dates in blocks:
         bs, be = lines[0][0], lines[-1][1]
-        rest = text[:bs] + "\n" + text[be:]
-        if doc.front_matter_span:
-            fs, fe = doc.front_matter_span
-            if fe <= bs:
-                rest = text[fe:bs] + "\n" + text[be:]
-        if _han_count(rest) < int(params["min_rest_han"]):
+        if int(cum[-1] - (cum[be] - cum[bs])) < int(params["min_rest_han"]):
             continue  # the document is mostly this list: nothing to compare it with
-        rest_vec = _vector(rest, idf, stop, sf)
-        block_sim = _cos(_vector("\n".join(text[s:e] for s, e in lines), idf, stop, sf), rest_vec)
+        b_ids, b_tf = terms.terms(bs, be)
+        if not b_ids.size:
+            continue
+        rest_w, rest_norm = terms.rest_weights(b_ids, b_tf)
+        if rest_norm <= 0:
+            continue
+        b_w = terms._weight(b_tf, terms.scale[b_ids])
+        b_norm = float(np.sqrt(b_w @ b_w))
+        block_sim = float(b_w @ rest_w) / (b_norm * rest_norm) if b_norm else 0.0
         if block_sim >= float(params["max_block_similarity"]):
             continue  # the list shares the document's subject (cheap test first)
-        item_vecs = [_vector(text[s:e], idf, stop, sf) for s, e in lines]
-        item_sims = [(_cos(v, rest_vec) if v[0].size else 0.0) for v in item_vecs]
+        rest_vec = (b_ids, rest_w / rest_norm)  # the rest, restricted to the block's terms
+        item_vecs = [terms.vector(s, e) for s, e in lines]
+        item_sims = [(_cos_sorted(v, rest_vec) if v[0].size else 0.0) for v in item_vecs]
         off = [x < float(params["max_item_similarity"]) for x in item_sims]
         frac_off = sum(off) / len(off)
         # headlines about other subjects are also unrelated to each other
-        pair = [_cos(a, b) for a, b in zip(item_vecs, item_vecs[1:]) if a[0].size and b[0].size]
+        pair = [_cos_sorted(a, b) for a, b in zip(item_vecs, item_vecs[1:]) if a[0].size and b[0].size]
         mutual = float(np.mean(pair)) if pair else 0.0
         headline_like = dates >= max(2, len(lines) // 3) or mutual < float(params["max_mutual_similarity"])
-        if block_sim < float(params["max_block_similarity"]) and frac_off >= float(params["min_offtopic_items"]) and headline_like:
+        if frac_off >= float(params["min_offtopic_items"]) and headline_like:
             yield Hit(
                 bs, be,
                 f"List of {len(lines)} headlines about other subjects (a recommendation block): "

@@ -9,7 +9,6 @@ large the corpus is. Everything per document is vectorised with numpy (linear in
 """
 from __future__ import annotations
 
-import math
 import os
 import re
 from functools import lru_cache
