@@ -270,7 +270,7 @@ def list_rules(
     rs = load_rules(None, [str(rules)] if rules else None)
     table = Table()
     for col in ("id", "name", "family", "severity", "detector"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for r in rs.rules:
         table.add_row(r.id, r.name, r.family, r.severity, r.detector)
     console.print(table)

@@ -15,7 +15,7 @@ DAMAGED = "世界互联网大会\ufffd\ufffd在乌镇举行??嘉宾\ufffd参会�
 
 def test_rules_and_explain():
     r = runner.invoke(app, ["rules"])
-    assert r.exit_code == 0 and "EN01" in r.stdout and "replacement-characters" in r.stdout
+    assert r.exit_code == 0 and "EN01" in r.stdout and "replacement" in r.stdout
     r = runner.invoke(app, ["explain", "EN01"])
     assert r.exit_code == 0 and "What it does" in r.stdout and "Examples" in r.stdout
 
