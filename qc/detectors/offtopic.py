@@ -202,22 +202,50 @@ def _stop_codepoints(chars: str) -> np.ndarray:
     return np.array(sorted({ord(c) for c in chars}), dtype=np.uint32)
 
 
-def _weights(ids: np.ndarray, is_stop: np.ndarray, idf: np.ndarray, stop_factor: float):
-    uniq, inv = np.unique(ids, return_inverse=True)
-    tf = np.bincount(inv).astype(np.float64)
-    w = (1.0 + np.log(tf)) * idf[uniq]
-    # a term counts as a stop term when every occurrence of it touches a stop character
-    stopped = np.bincount(inv, weights=is_stop.astype(np.float64), minlength=uniq.size) >= tf
-    w = np.where(stopped, w * stop_factor, w)
-    nrm = float(np.sqrt((w * w).sum()))
-    return uniq, (w / nrm if nrm else w)
+class SegmentVectors:
+    """The tf×idf vectors of all segments of a document in one flat, sorted representation:
+    parallel arrays ``seg`` (segment index), ``term`` (index into the document's vocabulary) and
+    ``w`` (L2-normalised weight), sorted by (seg, term); ``n_bigrams`` per segment."""
+
+    def __init__(self, seg: np.ndarray, buckets: np.ndarray, is_stop: np.ndarray, n: int,
+                 idf: np.ndarray, stop_factor: float) -> None:
+        self.n = n
+        self.vocab, term = np.unique(buckets, return_inverse=True)
+        V = max(1, self.vocab.size)
+        self.V = V
+        key = seg.astype(np.int64) * V + term
+        ukey, inv, tf = np.unique(key, return_inverse=True, return_counts=True)
+        self.key = ukey
+        self.seg = ukey // V
+        self.term = ukey % V
+        stop_count = np.bincount(inv, weights=is_stop.astype(np.float64), minlength=ukey.size)
+        w = (1.0 + np.log(tf)) * idf[self.vocab[self.term]]
+        w = np.where(stop_count >= tf, w * stop_factor, w)
+        norm2 = np.bincount(self.seg, weights=w * w, minlength=n)
+        norm = np.sqrt(norm2)
+        self.w = w / np.where(norm[self.seg] > 0, norm[self.seg], 1.0)
+        self.n_bigrams = np.bincount(seg, minlength=n)
+        self.nonempty = self.n_bigrams > 0
+
+    def near_dots(self, span: int) -> np.ndarray:
+        """near[j, d] = dot product of segments j and j + d, for d = 1..span."""
+        near = np.zeros((self.n, span + 1))
+        for d in range(1, span + 1):
+            m = self.seg >= d
+            shifted = self.key[m] - d * self.V  # segment j + d's terms, labelled as segment j
+            at = np.searchsorted(self.key, shifted)
+            at = np.minimum(at, self.key.size - 1)
+            hit = self.key[at] == shifted
+            if hit.any():
+                contrib = self.w[at[hit]] * self.w[m][hit]
+                near[:, d] = np.bincount(self.seg[at[hit]], weights=contrib, minlength=self.n)
+        return near
 
 
-def _segment_vectors(text: str, spans, idf: np.ndarray, params: dict):
-    """Per segment: (bucket ids, L2-normalised weights, number of bigrams)."""
+def _segment_vectors(text: str, spans, idf: np.ndarray, params: dict) -> SegmentVectors:
     stop = _stop_codepoints(params["stop_chars"])
     stop_factor = float(params["stop_factor"])
-    out = []
+    n = len(spans)
     if not _ANNOTATED.search(text):
         # fast path: character-for-character normalisation, so one pass over the whole document
         norm = text.translate(t2s_table())
@@ -225,67 +253,42 @@ def _segment_vectors(text: str, spans, idf: np.ndarray, params: dict):
         han = _han_mask(cp)
         pair = han[:-1] & han[1:]
         pos = np.flatnonzero(pair)
-        a = cp[:-1][pair].astype(np.uint64)
-        b = cp[1:][pair].astype(np.uint64)
-        ids_all = bucket_of(a, b)
-        st_tab = stop_table(stop.tobytes())
-        is_stop = st_tab[np.minimum(cp, len(st_tab) - 1)]
+        ids_all = bucket_of(cp[:-1][pair].astype(np.uint64), cp[1:][pair].astype(np.uint64))
+        tab = stop_table(stop.tobytes())
+        is_stop = tab[np.minimum(cp, len(tab) - 1)]
         st_all = (is_stop[:-1] | is_stop[1:])[pair]
-        for s, e in spans:
-            i, j = np.searchsorted(pos, s), np.searchsorted(pos, e - 1)
-            if j <= i:
-                out.append((np.zeros(0, dtype=np.int64), np.zeros(0), 0))
-                continue
-            uniq, w = _weights(ids_all[i:j], st_all[i:j], idf, stop_factor)
-            out.append((uniq, w, int(j - i)))
-        return out
-    for s, e in spans:
-        ids, _, is_st = term_buckets(normalise(text[s:e]), False, stop)
-        if ids.size == 0:
-            out.append((ids, np.zeros(0, dtype=np.float64), 0))
-            continue
-        uniq, w = _weights(ids, is_st, idf, stop_factor)
-        out.append((uniq, w, int(ids.size)))
-    return out
+        starts = np.array([a for a, _ in spans], dtype=np.int64)
+        ends = np.array([b for _, b in spans], dtype=np.int64)
+        seg = np.searchsorted(starts, pos, side="right") - 1
+        inside = (seg >= 0) & (pos + 1 < ends[np.maximum(seg, 0)])  # both characters in the segment
+        return SegmentVectors(seg[inside], ids_all[inside], st_all[inside], n, idf, stop_factor)
+    segs, ids, sts = [], [], []
+    for i, (a, b) in enumerate(spans):
+        got, _, st = term_buckets(normalise(text[a:b]), False, stop)
+        segs.append(np.full(got.size, i, dtype=np.int64))
+        ids.append(got)
+        sts.append(st)
+    return SegmentVectors(np.concatenate(segs), np.concatenate(ids), np.concatenate(sts), n, idf, stop_factor)
 
 
 def _han_mask(cp: np.ndarray) -> np.ndarray:
     return ((cp >= 0x4E00) & (cp <= 0x9FFF)) | ((cp >= 0x3400) & (cp <= 0x4DBF)) | ((cp >= 0xF900) & (cp <= 0xFAFF))
 
 
-def _similarities(vecs, alive: np.ndarray, radius: int = 0) -> np.ndarray:
+def _similarities(vecs: SegmentVectors, alive: np.ndarray, radius: int = 0, near=None) -> np.ndarray:
     """Cosine of each segment with the sum of the alive segments, leaving out the segment itself
     and its ``radius`` neighbours on each side (so a spliced passage cut into several windows does
     not vouch for itself). Computed algebraically from the centre and the dot products of nearby
     segments: O(total terms), not O(segments × vocabulary)."""
-    n = len(vecs)
-    all_ids = [v[0] for v in vecs if v[0].size]
-    if not all_ids:
-        return np.zeros(n)
-    vocab = np.unique(np.concatenate(all_ids))
-    local = [np.searchsorted(vocab, v[0]) for v in vecs]
-    live = [j for j in range(n) if alive[j] and vecs[j][0].size]
-    if live:
-        centre = np.bincount(np.concatenate([local[j] for j in live]),
-                             weights=np.concatenate([vecs[j][1] for j in live]), minlength=vocab.size)
-    else:
-        centre = np.zeros(vocab.size)
+    n = vecs.n
+    live = alive & vecs.nonempty
+    on = live[vecs.seg]
+    centre = np.bincount(vecs.term[on], weights=vecs.w[on], minlength=vecs.V)
     c2 = float(centre @ centre)
-    cdot = np.array([float(centre[li] @ v[1]) if v[0].size else 0.0 for v, li in zip(vecs, local)])
-    self2 = np.array([float(v[1] @ v[1]) if v[0].size else 0.0 for v in vecs])
-    # dot products of segments at most 2·radius apart
-    span = 2 * radius
-    near = np.zeros((n, span + 1))
-    scratch = np.zeros(vocab.size)
-    for j in range(n):
-        if not vecs[j][0].size:
-            continue
-        scratch[local[j]] = vecs[j][1]
-        for d in range(1, span + 1):
-            k = j + d
-            if k < n and vecs[k][0].size:
-                near[j, d] = float(scratch[local[k]] @ vecs[k][1])
-        scratch[local[j]] = 0.0
+    cdot = np.bincount(vecs.seg, weights=centre[vecs.term] * vecs.w, minlength=n)
+    self2 = np.bincount(vecs.seg, weights=vecs.w * vecs.w, minlength=n)
+    if near is None:
+        near = vecs.near_dots(2 * radius)
 
     def dot(a: int, b: int) -> float:
         if a == b:
@@ -295,9 +298,9 @@ def _similarities(vecs, alive: np.ndarray, radius: int = 0) -> np.ndarray:
 
     sims = np.zeros(n)
     for i in range(n):
-        if not vecs[i][0].size:
+        if not vecs.nonempty[i]:
             continue
-        excl = [j for j in range(max(0, i - radius), min(n, i + radius + 1)) if alive[j] and vecs[j][0].size]
+        excl = [j for j in range(max(0, i - radius), min(n, i + radius + 1)) if live[j]]
         num = cdot[i] - sum(dot(i, j) for j in excl)
         r2 = c2 - 2 * sum(cdot[j] for j in excl) + sum(dot(j, k) for j in excl for k in excl)
         sims[i] = num / np.sqrt(r2) if r2 > 1e-12 else 0.0
@@ -313,7 +316,7 @@ def topic_outliers(text: str, profile, params: dict, skip=None):
     stats = profile.get("topic_df") if profile is not None else None
     idf = idf_weights(stats, common, float(params["background_docs"]))
     vecs = _segment_vectors(text, spans, idf, params)
-    usable = np.array([v[2] >= int(params["min_segment_bigrams"]) for v in vecs])
+    usable = vecs.n_bigrams >= int(params["min_segment_bigrams"])
     if usable.sum() < int(params["min_segments"]):
         return None
     _, cum = _han_index(text)
@@ -322,8 +325,10 @@ def topic_outliers(text: str, profile, params: dict, skip=None):
     flagged = np.zeros(len(spans), dtype=bool)
     med = 0.0
     sims = np.zeros(len(spans))
+    radius = int(params["neighbour_radius"])
+    near = vecs.near_dots(2 * radius)
     for _ in range(int(params["iterations"])):
-        sims = _similarities(vecs, alive, int(params["neighbour_radius"]))
+        sims = _similarities(vecs, alive, radius, near)
         core = sims[alive]
         if core.size == 0:
             return None
