@@ -290,20 +290,27 @@ def _similarities(vecs: SegmentVectors, alive: np.ndarray, radius: int = 0, near
     if near is None:
         near = vecs.near_dots(2 * radius)
 
-    def dot(a: int, b: int) -> float:
-        if a == b:
-            return self2[a]
-        a, b = min(a, b), max(a, b)
-        return near[a, b - a]
+    idx = np.arange(n)
 
+    def dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        lo, gap = np.minimum(a, b), np.abs(a - b)
+        return np.where(gap == 0, self2[lo], near[lo, np.minimum(gap, near.shape[1] - 1)])
+
+    offsets = range(-radius, radius + 1)
+    members = []  # (index array, mask) of each possible member i+d of the left-out set
+    for d in offsets:
+        j = np.clip(idx + d, 0, n - 1)
+        members.append((j, (idx + d >= 0) & (idx + d < n) & live[j]))
+    num = cdot.copy()
+    r2 = np.full(n, c2)
+    for j, m in members:
+        num -= np.where(m, dot(idx, j), 0.0)
+        r2 -= 2 * np.where(m, cdot[j], 0.0)
+        for k, mk in members:
+            r2 += np.where(m & mk, dot(j, k), 0.0)
+    ok = vecs.nonempty & (r2 > 1e-12)
     sims = np.zeros(n)
-    for i in range(n):
-        if not vecs.nonempty[i]:
-            continue
-        excl = [j for j in range(max(0, i - radius), min(n, i + radius + 1)) if live[j]]
-        num = cdot[i] - sum(dot(i, j) for j in excl)
-        r2 = c2 - 2 * sum(cdot[j] for j in excl) + sum(dot(j, k) for j in excl for k in excl)
-        sims[i] = num / np.sqrt(r2) if r2 > 1e-12 else 0.0
+    sims[ok] = num[ok] / np.sqrt(r2[ok])
     return sims
 
 
@@ -358,7 +365,9 @@ def topic_outliers(text: str, profile, params: dict, skip=None):
 @detector("topic_outlier")
 def topic_outlier(doc, profile, params):
     text = doc.text
-    if len(text) < int(params["min_document_han"]) or _han_count(text) < int(params["min_document_han"]):
+    if len(text) < int(params["min_document_han"]):
+        return
+    if int(_han_index(text)[1][-1]) < int(params["min_document_han"]):
         return
     skip = [(a, b) for a, b in _foreign_spans(text, params) if b - a >= int(params.get("skip_blocks_over", 100))]
     if doc.front_matter_span:

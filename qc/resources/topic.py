@@ -240,7 +240,7 @@ def top_bigrams(text: str, weight_of: np.ndarray, k: int = 6, stop: str = "") ->
         start = pos[inv == idx]
         left, right = start.copy(), start + 2  # the term covers [left, right) at every occurrence
         term = chr(int(a[idx])) + chr(int(b[idx]))
-        for _ in range(8):
+        for _ in range(8 if start.size >= 2 else 0):  # a single occurrence says nothing
             ch, share = neighbour(right, 0)
             if ch and share >= 0.7:
                 keep = (right < n) & (cp[np.minimum(right, n - 1)] == ord(ch))
