@@ -474,27 +474,50 @@ def _foreign_spans(text: str, params: dict) -> list[tuple[int, int]]:
     return sorted((a, b) for a, b in spans if b - a >= min_chars)
 
 
+# a base64/hex-like blob: a long unbroken run of the base64 alphabet
+_ENCODED = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{200,}={0,2}(?![A-Za-z0-9+/=])")
+
+
+def _encoded_spans(text: str, min_chars: int) -> list[tuple[int, int]]:
+    out = []
+    for m in _ENCODED.finditer(text):
+        s = m.group()
+        if len(s) < min_chars:
+            continue
+        kinds = (any(c.isupper() for c in s), any(c.islower() for c in s), any(c.isdigit() for c in s))
+        if sum(kinds) >= 3 or (kinds[2] and all(c in "0123456789abcdefABCDEF" for c in s)):
+            out.append((m.start(), m.end()))
+    return out
+
+
 @detector("foreign_block")
 def foreign_block(doc, profile, params):
     text = doc.text
-    spans = _foreign_spans(text, params)
+    spans = [(a, b, "pinyin") for a, b in _foreign_spans(text, params)]
+    if params["encoded_blobs"] and len(text) >= 200 and _LONG_ALNUM.search(text):
+        spans += [(a, b, "encoded") for a, b in _encoded_spans(text, int(params["min_encoded_chars"]))]
     if not spans:
         return
     total_han = _han_count(text)
-    for a, b in spans:
+    for a, b, kind in sorted(spans):
         context = total_han - _han_count(text[a:b])
         if context < int(params["min_context_han"]):
             continue  # the document is not Chinese around it: nothing to be foreign to
+        what = "run-together pinyin or similar" if kind == "pinyin" else "an encoded blob (base64/hex)"
         yield Hit(
             a, b,
-            f"Unreadable block of {b - a} characters (run-together pinyin or similar) inside Chinese text: "
+            f"Unreadable block of {b - a} characters ({what}) inside Chinese text: "
             f"injected content that does not belong to the document",
             suggestion="",
-            evidence={"chars": b - a, "context_han": context},
+            evidence={"chars": b - a, "context_han": context, "kind": kind},
         )
 
 
-foreign_block.param_defaults = {"min_foreign_chars": 150, "min_context_han": 100}
+_LONG_ALNUM = re.compile(r"[A-Za-z0-9+/]{200}")
+
+
+foreign_block.param_defaults = {"min_foreign_chars": 150, "min_context_han": 100, "encoded_blobs": True,
+                                "min_encoded_chars": 200}
 
 
 # ---------------------------------------------------------------------------------------------
