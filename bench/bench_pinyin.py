@@ -58,10 +58,55 @@ def corpora(mb: float) -> dict[str, list[str]]:
             "english prose (pydoc)": fill(english), "pinyin-heavy (generated)": fill(pinyin)}
 
 
+def accuracy() -> None:
+    """Recall on pypinyin renderings of every realdata gold sentence, false alarms on real text."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_pinyin import STYLE_RULE, render  # the same renderings the tests use
+
+    golds = sorted(glob.glob(str(ROOT.parent / "shared" / "realdata" / "*" / "*.gold.txt")))
+    fulls = sorted(glob.glob(str(ROOT.parent / "shared" / "realdata" / "*" / "*.full.txt")))
+    if not golds:
+        print("../shared/realdata not present: no accuracy figures")
+        return
+    sents = []
+    for g in golds:
+        for s in re.split(r"(?<=[。！？])", open(g, encoding="utf-8").read()):
+            s = s.strip()
+            if 8 <= len(re.findall(r"[\u4e00-\u9fff]", s)) <= 120:
+                sents.append(s)
+    print(f"recall on {len(sents)} real sentences rendered with pypinyin (a sentence counts when its rule fires):")
+    for style, rule in sorted(STYLE_RULE.items()):
+        found = 0
+        for s in sents:
+            text = render(s, style)
+            an = py._analysis_for(text, {})
+            ok = bool(an.stretches) if rule == "PY04" else any(
+                {"run-together": "PY01", "spaced": "PY02", "toned": "PY03"}[b.style] == rule for b in an.blocks)
+            found += ok
+        print(f"  {style:20s} {rule}  {found}/{len(sents)} = {found / len(sents):.1%}")
+    from importlib import metadata
+    from pydoc_data.topics import topics
+
+    readmes = [d.metadata.get_payload() or "" for d in metadata.distributions()]
+    readmes = [t for t in readmes if len(t) > 2000]
+    for name, texts in (("english package READMEs (installed)", readmes),
+                        ("realdata gold pages", [open(g, encoding="utf-8").read() for g in golds]),
+                        ("realdata full pages", [open(g, encoding="utf-8").read() for g in fulls]),
+                        ("english (pydoc topics)", list(topics.values()))):
+        flagged = [t for t in texts if py.pinyin_block_spans(t) or py.strip_annotations(t) != t]
+        print(f"false alarms, {name}: {len(flagged)}/{len(texts)} documents")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--mb", type=float, default=4.0)
+    ap.add_argument("--accuracy", action="store_true", help="print recall / false-alarm figures instead")
     args = ap.parse_args()
+    if args.accuracy:
+        accuracy()
+        return
     rules = [r for r in load_rules().rules if r.family == "pinyin"]
     sets = corpora(args.mb)
     for docs in sets.values():  # warm-up: load tables, fill the per-word cache (once per process)

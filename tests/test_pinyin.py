@@ -193,7 +193,13 @@ MUST_NOT_FIRE = [
     "他的英文名是 Zhang Wei，同事叫他 Li Na 和 Wang Fang。",
     "中新网乌镇11月11日电(张煜欢)记者报道。(完)",
     "条款(a)和条款(b)适用于本合同(see above)，附件(ii)除外。",
+    "转发微博 @wangxiaomingbeijingren 参与话题 #zhongguohaoshengyindisanji# 一起看。",
 ]
+
+
+def test_halfwidth_colon_inside_pinyin_text(py_rules):
+    text = "shouxian:" + render(SENTENCES[0], "run-together")
+    assert [f.rule for f in scan(text, py_rules)] == ["PY01"]
 
 
 @pytest.mark.parametrize("text", MUST_NOT_FIRE)

@@ -66,7 +66,7 @@ _URLISH = re.compile(
     r"(?:[A-Za-z][A-Za-z0-9+.-]*://|www\.)[^\s\u3000-\u303f\uff00-\uffef" + HAN + r"]*"
     r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.ASCII)
 # a word glued to another by one of these is code, a path, a file or a domain name
-_GLUE = set("/\\@_.=#&%$:+~`<>{}[]|*^-")
+_GLUE = set("/\\@_.=#&%$+~`<>{}[]|*^-")
 _SYL_PART = re.compile(r"([^0-9]+)([0-5]?)")
 _CJK_TO_ASCII = str.maketrans("，。、；：！？（）", ",.,;:!?()")
 
@@ -216,6 +216,10 @@ def _classify(token: str, lexdirs: str) -> tuple[str, int, float, bool, float]:
     return "py", n, weight, toned, lp
 
 
+def _ascii_alnum(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
 def _masked_spans(text: str) -> list[tuple[int, int]]:
     if "://" not in text and "www." not in text and "@" not in text:
         return []
@@ -255,10 +259,11 @@ def _words(text: str, lexdirs: str) -> list[Word]:
                 e - s >= 4 and tok.islower() and tok.isalpha()):
             other(s, e)  # 5G, A4, x86, mp3, snake_case (but "2012niande" is a word)
             continue
-        glued = (before in _GLUE and s >= 2 and text[s - 2].isalnum()) or \
-                (after in _GLUE and e + 1 < n and (text[e + 1].isalnum() or text[e + 1] in _GLUE)) or \
+        glued = (before in _GLUE and s >= 2 and _ascii_alnum(text[s - 2])) or \
+                (after in _GLUE and e + 1 < n and (_ascii_alnum(text[e + 1]) or text[e + 1] in _GLUE)) or \
                 (after == "(" and e + 1 < n and text[e + 1] == ")")
-        if glued and not (before == "-" or after == "-") or after in "@" or before in "@/\\":
+        if glued and not (before == "-" or after == "-") or after == "@" or before in "@#/\\":
+            # code, paths, file and domain names; @handles and #hashtags are names
             other(s, e)
             continue
         if kind == "other":
