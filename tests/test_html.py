@@ -111,6 +111,15 @@ def test_href_is_relative_and_never_a_scheme():
     assert ":" not in link and link.startswith("javascript%3A")
 
 
+def test_histogram_bins_edges_like_the_page_filter():
+    h = H._histogram([0.0, 0.0, 0.05, 0.3, 0.3, 0.999, 1.0], 10, 0.0, 1.0, zero_bin=True, key="x")
+    counts = {b["label"]: b["count"] for b in h["bars"]}
+    assert counts["exactly 0"] == 2 and counts["0–0.1"] == 1 and counts["0.3–0.4"] == 2 and counts["0.9–1"] == 2
+    assert sum(counts.values()) == 7 and h["max"] == 2
+    s = H._histogram([100.0, 0.0, 59.9], 10, 0.0, 100.0, zero_bin=False, key="score")
+    assert [b["count"] for b in s["bars"]] == [1, 0, 0, 0, 0, 1, 0, 0, 0, 1]
+
+
 def test_gate_status_prefers_recorded_gate_else_recomputes():
     rows = [{"id": "a", "verdict": "warn", "score": 70.0, "status": "ok", "chars": 10,
              "metrics": {f"{x}_ratio": 0.0 for x in ("encoding", "script", "pinyin", "offtopic", "boilerplate", "format")}}]

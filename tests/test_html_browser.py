@@ -164,7 +164,7 @@ def test_clicking_a_finding_row_scrolls_to_and_marks_its_span(site, tab):
 def test_index_table_sorts_and_filters(site, tab):
     out, summary = site
     page = tab.open(out / "index.html")
-    n = len(summary["files"])
+    n = n_all = len(summary["files"])
     assert page.locator("#files-body tr").count() == n
 
     def scores():
@@ -189,6 +189,22 @@ def test_index_table_sorts_and_filters(site, tab):
     assert page.locator("#rule-chip").is_visible()
     page.locator("#rule-clear").click()
     assert page.locator("#files-body tr").count() == n
+    # a histogram bar lists exactly the files it counts
+    import re
+
+    bins = page.locator(".hist g.bin")
+    checked = 0
+    for k in range(bins.count()):
+        g = bins.nth(k)
+        n = int(re.search(r": (\d+) file", g.locator("title").text_content()).group(1))
+        if n == 0:
+            continue
+        g.click()
+        assert page.locator("#files-body tr").count() == n, g.get_attribute("data-label")
+        g.click()  # a second click clears it
+        checked += 1
+    assert checked >= 7  # at least one bar per histogram
+    assert page.locator("#files-body tr").count() == n_all
     # every file link opens an existing page
     from urllib.parse import unquote, urlparse
 

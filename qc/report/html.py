@@ -15,6 +15,7 @@ Pages are self-contained: CSS and JS are inlined from ``qc/report/static/``.
 from __future__ import annotations
 
 import base64
+import bisect
 import hashlib
 import json
 import os
@@ -428,26 +429,28 @@ def _seg_families(idx: tuple[int, ...], findings: list[dict[str, Any]]) -> list[
     return fams
 
 
-def _histogram(values: list[float], bins: int, lo: float, hi: float, zero_bin: bool) -> dict[str, Any]:
-    """Bars for an inline SVG: an optional bar for exact zeros, then ``bins`` equal bins."""
+def _histogram(values: list[float], bins: int, lo: float, hi: float, zero_bin: bool, key: str) -> dict[str, Any]:
+    """Bars for an inline SVG: an optional bar for exact zeros, then ``bins`` equal bins
+    [edge_k, edge_k+1) (the last one closed). The page filters the file table by the same edges."""
+    edges = [lo + (hi - lo) * k / bins for k in range(bins)] + [hi]
     counts = [0] * bins
     zeros = 0
     for v in values:
         if zero_bin and v == 0:
             zeros += 1
             continue
-        k = int((v - lo) / (hi - lo) * bins)
-        counts[min(bins - 1, max(0, k))] += 1
-    labels = [(lo + (hi - lo) * k / bins, lo + (hi - lo) * (k + 1) / bins) for k in range(bins)]
-    bars = ([{"label": "exactly 0", "count": zeros, "lo": 0, "hi": 0}] if zero_bin else []) + [
-        {"label": f"{a:g}–{b:g}", "count": c, "lo": a, "hi": b} for (a, b), c in zip(labels, counts)]
+        counts[min(bins - 1, max(0, bisect.bisect_right(edges, v) - 1))] += 1
+    bars = ([{"label": "exactly 0", "count": zeros, "lo": 0.0, "hi": 0.0, "zero": True}] if zero_bin else []) + [
+        {"label": f"{edges[k]:g}–{edges[k + 1]:g}", "count": c, "lo": edges[k], "hi": edges[k + 1], "zero": False}
+        for k, c in enumerate(counts)]
     top = max([b["count"] for b in bars] + [1])
     width, height = 240, 70
     bw = width / len(bars)
     for k, b in enumerate(bars):
         h = 0 if not b["count"] else max(2.0, height * b["count"] / top)
         b.update(x=round(k * bw + 1, 2), w=round(bw - 2, 2), y=round(height - h, 2), h=round(h, 2))
-    return {"bars": bars, "max": top, "width": width, "height": height, "n": len(values)}
+    return {"bars": bars, "max": top, "width": width, "height": height, "n": len(values), "key": key,
+            "zero_bin": zero_bin}
 
 
 def index_page_model(summary: dict[str, Any], rules_meta: dict[str, dict[str, Any]],
@@ -458,10 +461,10 @@ def index_page_model(summary: dict[str, Any], rules_meta: dict[str, dict[str, An
     fam_hists = []
     for fam in FAMILIES:
         vals = [float((r.get("metrics") or {}).get(f"{fam}_ratio", 0.0)) for r in rows]
-        h = _histogram(vals, 10, 0.0, 1.0, zero_bin=True)
+        h = _histogram(vals, 10, 0.0, 1.0, zero_bin=True, key=f"{fam}_ratio")
         h["family"] = fam
         fam_hists.append(h)
-    score_hist = _histogram([float(r.get("score", 0)) for r in rows], 10, 0.0, 100.0, zero_bin=False)
+    score_hist = _histogram([float(r.get("score", 0)) for r in rows], 10, 0.0, 100.0, zero_bin=False, key="score")
     files_with: dict[str, int] = {}
     for r in rows:
         for rid, n in (r.get("by_rule") or {}).items():

@@ -7,7 +7,7 @@
   var rows = data.rows;
   var families = data.families;
   var PAGE = 100;
-  var state = { key: null, dir: 1, q: "", verdict: "", family: "", rule: "", page: 0 };
+  var state = { key: null, dir: 1, q: "", verdict: "", family: "", rule: "", bin: null, page: 0 };
   var VRANK = { pass: 0, warn: 1, fail: 2 };
   var COLOURS = {};
   document.querySelectorAll("#files thead th[data-key]").forEach(function (th) {
@@ -33,6 +33,12 @@
       if (state.verdict && r[col.verdict] !== state.verdict) return false;
       if (state.family && !(r[col[state.family + "_ratio"]] > 0)) return false;
       if (state.rule && (" " + r[col.rules] + " ").indexOf(" " + state.rule + " ") < 0) return false;
+      if (state.bin) {
+        var v = r[col[state.bin.key]], b = state.bin;
+        if (b.zero) { if (v !== 0) return false; }
+        else if (b.zeroBin && v === 0) return false;
+        else if (!(v >= b.lo && (v < b.hi || (b.last && v <= b.hi)))) return false;
+      }
       return true;
     });
   }
@@ -105,6 +111,10 @@
     document.querySelectorAll("#rules tbody tr").forEach(function (tr) {
       tr.classList.toggle("sel", tr.getAttribute("data-rule") === state.rule);
     });
+    var bchip = document.getElementById("bin-chip");
+    bchip.hidden = !state.bin;
+    document.getElementById("bin-chip-text").textContent = state.bin ? state.bin.key + " " + state.bin.label : "";
+    document.querySelectorAll(".hist g.bin").forEach(function (g) { g.classList.toggle("sel", g === (state.bin && state.bin.el)); });
     var chip = document.getElementById("rule-chip");
     chip.hidden = !state.rule;
     document.getElementById("rule-chip-id").textContent = state.rule;
@@ -123,6 +133,20 @@
   document.getElementById("verdict").addEventListener("change", function (ev) { state.verdict = ev.target.value; state.page = 0; render(); });
   document.getElementById("family").addEventListener("change", function (ev) { state.family = ev.target.value; state.page = 0; render(); });
   document.getElementById("rule-clear").addEventListener("click", function () { state.rule = ""; state.page = 0; render(); });
+  document.getElementById("bin-clear").addEventListener("click", function () { state.bin = null; state.page = 0; render(); });
+  document.querySelectorAll(".hist g.bin").forEach(function (g) {
+    g.addEventListener("click", function () {
+      if (state.bin && state.bin.el === g) { state.bin = null; }
+      else {
+        var zeroBin = !!g.parentNode.querySelector('g.bin[data-zero="1"]');
+        state.bin = { el: g, key: g.getAttribute("data-key"), lo: +g.getAttribute("data-lo"), hi: +g.getAttribute("data-hi"),
+          zero: g.getAttribute("data-zero") === "1", last: g.getAttribute("data-last") === "1", zeroBin: zeroBin,
+          label: g.getAttribute("data-label") };
+      }
+      state.page = 0;
+      render();
+    });
+  });
   document.getElementById("prev").addEventListener("click", function () { state.page--; render(); });
   document.getElementById("next").addEventListener("click", function () { state.page++; render(); });
   function pickRule(tr) {
