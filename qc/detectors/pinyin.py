@@ -63,8 +63,8 @@ _LETTER_RUN = re.compile(rf"[{_LAT}'’]+")
 _GAP_OK = re.compile(r"[ \t\u3000\r\n,.;:!?\"'()\[\]—–\-、，。；：！？“”‘’（）《》〈〉…·]*")
 # URLs and e-mail addresses: their words are never pinyin
 _URLISH = re.compile(
-    r"(?:[A-Za-z][A-Za-z0-9+.-]*://|www\.)[^\s\u3000-\u303f\uff00-\uffef" + HAN + r"]*"
-    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.ASCII)
+    r"(?:(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,15}://|www\.)[^\s\u3000-\u303f\uff00-\uffef" + HAN + r"]*"
+    r"|(?<![\w.+-])[\w.+-]{1,64}@[\w-]+(?:\.[\w-]+)+", re.ASCII)  # bounded: no quadratic scans
 # a word glued to another by one of these is code, a path, a file or a domain name
 _GLUE = set("/\\@_.=#&%$+~`<>{}[]|*^-")
 _SYL_PART = re.compile(r"([^0-9]+)([0-5]?)")
@@ -128,7 +128,10 @@ def _segment(word: str, table: frozenset[str], logprob: dict[str, float]) -> tup
         if not n:
             return 0, 0.0
         best: list[tuple[float, int] | None] = [(0.0, 0)] + [None] * n
+        last_reached = 0
         for i in range(1, n + 1):
+            if i - last_reached > 6:  # no syllable can bridge the gap: fail fast
+                return 0, 0.0
             for k in range(1, min(6, i) + 1):
                 prev = best[i - k]
                 if prev is None:
@@ -138,6 +141,7 @@ def _segment(word: str, table: frozenset[str], logprob: dict[str, float]) -> tup
                     cand = (prev[0] + logprob.get(syl, _UNSEEN_LOGPROB), prev[1] + 1)
                     if best[i] is None or cand[0] > best[i][0]:
                         best[i] = cand
+                        last_reached = i
         if best[n] is None:
             return 0, 0.0
         total_lp += best[n][0]
@@ -162,8 +166,12 @@ def _tables(lexdirs: str) -> Tables:
                   pt.english_words(params))
 
 
-@lru_cache(maxsize=65536)
 def _classify(token: str, lexdirs: str) -> tuple[str, int, float, bool, float]:
+    # short words repeat and are cached; long ones (run-together sentences) are unique
+    return _classify_cached(token, lexdirs) if len(token) <= 40 else _classify_word(token, lexdirs)
+
+
+def _classify_word(token: str, lexdirs: str) -> tuple[str, int, float, bool, float]:
     """(kind, syllables, weight, toned, summed syllable log-frequency) of one Latin word."""
     tables = _tables(lexdirs)
     base, n_marks = pt.strip_tones(token)
@@ -214,6 +222,9 @@ def _classify(token: str, lexdirs: str) -> tuple[str, int, float, bool, float]:
     else:  # Capitalised: a syllable in "Nao Geng" style, or a name (Wuzhen, Huawei, Xi'an)
         weight = 0.5 if n == 1 else 0.0
     return "py", n, weight, toned, lp
+
+
+_classify_cached = lru_cache(maxsize=65536)(_classify_word)
 
 
 def _ascii_alnum(ch: str) -> bool:
