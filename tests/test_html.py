@@ -126,11 +126,18 @@ def test_gate_status_prefers_recorded_gate_else_recomputes():
     assert H.gate_status({"settings": {"fail_on": "warn"}, "files": rows})["passed"] is False
     assert H.gate_status({"settings": {"fail_on": "fail"}, "files": rows})["passed"] is True
     g = H.gate_status({"gate": {"passed": False, "reasons": ["new findings: 3"], "baseline": "b.json"}, "files": rows})
-    assert g == {"passed": False, "reasons": ["new findings: 3"], "policy": {"baseline": "b.json"}}
+    assert g == {"passed": False, "reasons": ["new findings: 3"], "policy": {"baseline": "b.json"}, "warnings": []}
     from qc.gate import GateResult
 
     g = H.gate_status({"settings": {"fail_on": "warn"}, "files": rows}, GateResult(True, []))
     assert g["passed"] is True and g["policy"]["fail_on"] == "warn"
+    record = {"schema": "qc.gate/1", "passed": False, "reasons": ["a: 2 new findings"], "policy": "fail-on fail, baseline",
+              "warnings": ["the ruleset changed since the baseline"], "counts": {"documents": 1}}
+    g = H.gate_status({"settings": {"fail_on": "fail"}, "files": rows}, GateResult(True, []), record)
+    assert g == {"passed": False, "reasons": ["a: 2 new findings"], "policy": {"policy": "fail-on fail, baseline"},
+                 "warnings": ["the ruleset changed since the baseline"]}
+    stale = dict(record, counts={"documents": 7})  # a gate.json from another scan is ignored
+    assert H.gate_status({"settings": {"fail_on": "fail"}, "files": rows}, None, stale)["passed"] is True
 
 
 # --- rendering ---------------------------------------------------------------------------------

@@ -178,25 +178,43 @@ def worst_severity(findings: Iterable[dict[str, Any]]) -> str | None:
     return max(sev, key=SEVERITY_RANK.__getitem__) if sev else None
 
 
-def gate_status(summary: dict[str, Any], gate: Any = None) -> dict[str, Any]:
-    """Pass/fail and why. In order: ``gate`` (the CLI's gate result, an object or dict with
-    ``passed`` and ``reasons``), a ``gate`` record in summary.json, else the verdict gate
-    re-evaluated from the rows with the scan's ``fail_on``."""
-    cands: list[Any] = [gate]
+def gate_status(summary: dict[str, Any], gate: Any = None, gate_record: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Pass/fail and why. In order: ``gate_record`` (``<out>/gate.json``, the CI gate's own record
+    of this scan, when it matches the summary), ``gate`` (the CLI's gate result, an object or
+    dict with ``passed`` and ``reasons``), a ``gate`` record in summary.json, else the verdict
+    gate re-evaluated from the rows with the scan's ``fail_on``."""
+    rows = summary.get("files") or []
+    cands: list[Any] = []
+    if isinstance(gate_record, dict):
+        n = (gate_record.get("counts") or {}).get("documents")
+        if n is None or n == len(rows):
+            cands.append(gate_record)
+    cands.append(gate)
     for holder in (summary, summary.get("settings") or {}, summary.get("totals") or {}):
         cands.append(holder.get("gate"))
+    settings = summary.get("settings") or {}
     for g in cands:
         if g is None:
             continue
         if not isinstance(g, dict):
-            g = {k: getattr(g, k) for k in ("passed", "reasons", "corpus", "exit_zero") if hasattr(g, k)}
+            g = {k: getattr(g, k) for k in ("passed", "reasons", "exit_zero") if hasattr(g, k)}
         if "passed" not in g:
             continue
-        policy = {k: v for k, v in g.items() if k not in ("passed", "reasons", "failing", "corpus", "corpus_metrics")
-                  and v not in (None, False, [], {})}
-        if "fail_on" not in policy and (summary.get("settings") or {}).get("fail_on"):
-            policy = {"fail_on": summary["settings"]["fail_on"], **policy}
-        return {"passed": bool(g["passed"]), "reasons": [str(r) for r in g.get("reasons") or []], "policy": policy}
+        pol = g.get("policy")
+        if isinstance(pol, str):
+            policy = {"policy": pol}
+        else:
+            policy = {k: v for k, v in (pol if isinstance(pol, dict) else g).items()
+                      if k in ("fail_on", "fail_on_severity", "max_ratio", "max_corpus_ratio", "baseline", "exit_zero")
+                      and v not in (None, False, [], {})}
+            if "fail_on" not in policy and settings.get("fail_on"):
+                policy = {"fail_on": settings["fail_on"], **policy}
+        if g.get("exit_zero") or g.get("exit_code") == 0 and not g["passed"]:
+            policy["exit_zero"] = True
+        if settings.get("baseline") and "baseline" not in policy:
+            policy["baseline"] = settings["baseline"]
+        return {"passed": bool(g["passed"]), "reasons": [str(r) for r in g.get("reasons") or []], "policy": policy,
+                "warnings": [str(w) for w in g.get("warnings") or []]}
     fail_on = (summary.get("settings") or {}).get("fail_on") or "fail"
     rows = summary.get("files") or []
     try:
@@ -205,12 +223,12 @@ def gate_status(summary: dict[str, Any], gate: Any = None) -> dict[str, Any]:
         if fail_on not in FAIL_ON:
             fail_on = "fail"
         res = evaluate(rows, fail_on)
-        return {"passed": res.passed, "reasons": list(res.reasons), "policy": {"fail_on": fail_on}}
+        return {"passed": res.passed, "reasons": list(res.reasons), "policy": {"fail_on": fail_on}, "warnings": []}
     except Exception:  # noqa: BLE001 - the banner must not take the report down
         order = ("pass", "warn", "fail")
         floor = order.index(fail_on) if fail_on in order else None
         bad = [r for r in rows if floor is not None and order.index(r.get("verdict", "pass")) >= floor]
-        return {"passed": not bad, "policy": {"fail_on": fail_on},
+        return {"passed": not bad, "policy": {"fail_on": fail_on}, "warnings": [],
                 "reasons": [f"{r['id']}: verdict {r['verdict']} (score {r.get('score')})" for r in bad]}
 
 
@@ -454,7 +472,8 @@ def _histogram(values: list[float], bins: int, lo: float, hi: float, zero_bin: b
 
 
 def index_page_model(summary: dict[str, Any], rules_meta: dict[str, dict[str, Any]],
-                     file_hrefs: dict[str, str | None], gate: Any = None) -> dict[str, Any]:
+                     file_hrefs: dict[str, str | None], gate: Any = None,
+                     gate_record: dict[str, Any] | None = None) -> dict[str, Any]:
     rows = summary.get("files") or []
     settings = summary.get("settings") or {}
     totals = summary.get("totals") or {}
@@ -497,7 +516,7 @@ def index_page_model(summary: dict[str, Any], rules_meta: dict[str, dict[str, An
                      for k, v in settings.items() if k not in ("rules",)]
     return {
         "summary": summary, "settings": settings, "settings_view": settings_view, "totals": totals,
-        "gate": gate_status(summary, gate), "fam_hists": fam_hists, "score_hist": score_hist,
+        "gate": gate_status(summary, gate, gate_record), "fam_hists": fam_hists, "score_hist": score_hist,
         "rules_table": rules_table, "data": {"columns": columns, "rows": data_rows, "families": list(FAMILIES)},
         "n_files": len(rows), "n_listed": len(listed),
     }
@@ -600,8 +619,9 @@ def render_html(out: str | Path, ruleset: Any = None, *, max_text_kb: int = DEFA
 
     ``ruleset`` (a :class:`qc.rules.RuleSet`) provides the rule pages; without it the default
     rules are loaded. ``source_bases`` are extra folders to look for relative source paths in
-    (the current directory is always tried first). ``gate`` is the scan's gate result for the
-    index banner (default: the gate recorded in summary.json, else re-evaluated from it).
+    (the current directory is always tried first). The index banner shows ``<out>/gate.json``
+    (written by the gate) when present, else ``gate`` (the scan's gate result), else the verdict
+    gate re-evaluated from summary.json.
     A scan of more than ``max_pages`` documents gets pages for the ``max_pages`` lowest-scoring
     ones only (0: no limit); the index says so."""
     out = Path(out)
@@ -672,7 +692,12 @@ def render_html(out: str | Path, ruleset: Any = None, *, max_text_kb: int = DEFA
         html = _page("rule.html.j2", None, m=rule_page_model(rule), index="../index.html", title=rule.id)
         atomic_write(confined(out, f"rules/{rule.id}.html"), html)
         stats.rules += 1
-    model = index_page_model(summary, rules_meta, rendered, gate)
+    gate_record = None
+    try:
+        gate_record = json.loads((out / "gate.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    model = index_page_model(summary, rules_meta, rendered, gate, gate_record)
     model["digest_note"] = digest_note
     model["pages_note"] = (f"Pages were written for the {len(pages)} lowest-scoring of {len(rows)} documents "
                            f"(limit {max_pages}; `qc report --max-pages 0` writes them all).") if stats.skipped else None
