@@ -602,6 +602,10 @@ def _validate_block(params):
         raise ValueError("max_english_share must be between 0 and 1")
     if params["min_syllables"] < 1:
         raise ValueError("min_syllables must be >= 1")
+    if params["min_letters_per_syllable"] < 0 or params["max_gap"] < 0:
+        raise ValueError("min_letters_per_syllable and max_gap must be >= 0")
+    if not 0 <= params["warning_share"] <= params["error_share"]:
+        raise ValueError("need 0 <= warning_share <= error_share")
 
 
 pinyin_text_block.validate_params = _validate_block
@@ -633,6 +637,8 @@ def _validate_annot(params):
         raise ValueError("stretch_gap must be >= 0")
     if params["min_stretch_glosses"] < 1 or params["min_doc_glosses"] < 1:
         raise ValueError("min_stretch_glosses and min_doc_glosses must be >= 1")
+    if not 0 <= params["warning_share"] <= params["error_share"]:
+        raise ValueError("need 0 <= warning_share <= error_share")
 
 
 pinyin_annotations.validate_params = _validate_annot
