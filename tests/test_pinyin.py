@@ -168,6 +168,12 @@ def test_annotation_parts_and_suggestion(py_rules):
     assert s.startswith(f.suggestion.rstrip("。"))
 
 
+def test_word_glosses_in_a_teaching_text(py_rules):
+    text = "北京(Běijīng)、上海(Shànghǎi)和广州(Guǎngzhōu)都是大城市。华为(Huawei)总部在深圳。"
+    (f,) = [x for x in scan(text, py_rules) if x.rule == "PY04"]
+    assert f.suggestion == "北京、上海和广州" and len(f.parts) == 3
+
+
 def test_fullwidth_and_trailing_space_annotations(py_rules):
     text = "世界互聯（lián ）網（wǎng）大會(huì )烏鎮峰會(huì )"
     (f,) = [x for x in scan(text, py_rules) if x.rule == "PY04"]

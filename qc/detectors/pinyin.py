@@ -381,6 +381,8 @@ def _gloss_syllables(gloss: str, lexdirs: str) -> tuple[tuple[str, ...], bool] |
         if base and base[-1] in "012345":
             base = base[:-1]
             toned = True
+        if toned and base[:1].isupper() and base[1:].islower():
+            base = base.lower()  # a proper noun glossed in standard orthography: 北京(Běijīng)
         if not base or not base.islower() or not _GLOSS_LETTERS.fullmatch(base):
             return None
         if base in full and "'" not in base:
@@ -429,7 +431,7 @@ def _annotations(text: str, lexdirs: str) -> list[Annotation]:
             if g.translate(_CJK_TO_ASCII) == base.translate(_CJK_TO_ASCII):
                 out.append(Annotation(p - 1, p, m.end(), "punct", False))
             continue
-        if not _HAS_LATIN.search(g) or g != gloss.rstrip() and gloss.strip() != gloss.lstrip().rstrip():
+        if not _HAS_LATIN.search(g):
             continue
         parsed = _gloss_syllables(g, lexdirs)
         if parsed is None:
