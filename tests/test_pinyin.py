@@ -115,6 +115,14 @@ def test_syllable_table_is_pypinyins():
     assert "ng" not in seg and "m" not in seg and "lve" in seg and "zhuang" in seg
 
 
+def test_impossible_pair_filter_never_rejects_pinyin():
+    """The regex that skips English words in C must accept every pair of syllables."""
+    bad = re.compile(py._IMPOSSIBLE_PAIR)
+    seg = sorted(pt.segmenting_syllables({}))
+    assert not [(a, b) for a in seg for b in seg if bad.search(a + b)]
+    assert bad.search("the") and bad.search("struck") and not bad.search("zhuangshenglv")
+
+
 def test_english_lexicon_has_the_segmentable_words():
     eng = pt.english_words({})
     for w in ("he", "long", "change", "men", "sang", "hang", "machine", "anyone"):
@@ -215,8 +223,7 @@ def test_must_not_fire(text, py_rules):
 
 def test_real_english_text_is_not_pinyin():
     """Python's documentation topics: ~1 MB of real English prose and code."""
-    from pydoc_data.topics import topics
-
+    topics = pytest.importorskip("pydoc_data.topics").topics
     flagged = [k for k, t in topics.items() if py.pinyin_block_spans(t) or py.strip_annotations(t) != t]
     assert flagged == []
 

@@ -55,6 +55,14 @@ def _has_ascii_letter(text: str) -> bool:
     return b.upper() != b.lower()
 # a Latin word: letters, apostrophes between letters, single tone digits 0-5 (not part of a number)
 _TOKEN = re.compile(rf"[{_LAT}](?:[{_LAT}]|['’](?=[{_LAT}])|[0-5](?![0-9]))*")
+# Pinyin syllables end in a vowel, n, ng or r, and only zh ch sh begin with two consonants, so two
+# consonants in a row are impossible unless the first is n, g or r or the pair is zh/ch/sh ("lv" is
+# lü, a vowel). A word containing such a pair (the, st, ck, ll: most English words) is never a candidate:
+# the regex skips it in C and the gap check between candidates treats it as a breaker.
+_IMPOSSIBLE_PAIR = r"(?i:[bdfhjklmpqtwxy][bcdfghjklmnpqrstwxyz]|[csz][bcdfgjklmnpqrstwxyz])"
+_CANDIDATE = re.compile(
+    rf"(?<![{_LAT}'’])(?![{_LAT}'’0-5]*?{_IMPOSSIBLE_PAIR})"
+    rf"[{_LAT}](?:[{_LAT}]|['’](?=[{_LAT}])|[0-5](?![0-9]))*")
 _DIGIT = re.compile(r"[0-9]")
 _APOSTROPHE = re.compile(r"['’]")
 _GLOSS_LETTERS = re.compile(r"[a-zü'’]+")
@@ -252,7 +260,7 @@ def _words(text: str, lexdirs: str) -> list[Word]:
             out.append(Word(s, e, "other", 0, 0.0, False))
             last_other = True
 
-    for m in _TOKEN.finditer(text):
+    for m in _CANDIDATE.finditer(text):
         tok = m.group()
         kind, syl, weight, toned, lp = _classify(tok, lexdirs)
         s, e = m.span()
