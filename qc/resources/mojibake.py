@@ -39,7 +39,7 @@ def is_han(ch: str) -> bool:
 class Plausibility:
     good: float
     units: int
-    rare: int = 0  # counted characters that are neither frequent nor CJK punctuation
+    rare: int = 0  # counted characters that are neither frequent, nor punctuation, nor in a word
 
     @property
     def ratio(self) -> float:
@@ -106,10 +106,10 @@ def plausibility(text: str, top: int = 2000, skip: frozenset[int] = frozenset(),
             good += 1.0
         elif ch in common:
             good += 0.5 + 0.5 * covered[i]
+        elif covered[i]:
+            good += 0.5  # a rare character inside a dictionary word (诡 in 诡异) is not noise
         else:
             rare += 1
-            if covered[i]:
-                good += 0.5
     return Plausibility(good, units, rare)
 
 
@@ -117,13 +117,8 @@ def plausibility(text: str, top: int = 2000, skip: frozenset[int] = frozenset(),
 
 
 def _word_score(word: str) -> int:
-    wf = jieba_word_freq()
-    n = wf.get(word, 0)
-    if not n:
-        simp = "".join(to_simplified_char(c) for c in word)
-        if simp != word:
-            n = wf.get(simp, 0)
-    return n
+    """jieba count of ``word`` (already mapped to Simplified by the caller)."""
+    return jieba_word_freq().get(word, 0)
 
 
 def guess_char(cands: tuple[str, ...], left: str, right: str) -> str | None:
@@ -132,11 +127,13 @@ def guess_char(cands: tuple[str, ...], left: str, right: str) -> str | None:
     if punct and right[:1] in CJK_PUNCT:
         return punct[0]  # e.g. 。” / ，“: the lead byte of 。 (A1 A3) lost before a quotation mark
     best, best_n, second_n = None, 0, 0
+    left, right = _simplified(left[-2:]), _simplified(right[:2])
     l1, l2 = left[-1:], left[-2:]
     r1, r2 = right[:1], right[:2]
     for c in cands:
         n = 0
-        for w in (l1 + c, l2 + c, c + r1, c + r2, l1 + c + r1):
+        cs = to_simplified_char(c)
+        for w in (l1 + cs, l2 + cs, cs + r1, cs + r2, l1 + cs + r1):
             if len(w) >= 2:
                 n = max(n, _word_score(w))
         if n > best_n:
