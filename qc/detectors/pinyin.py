@@ -60,9 +60,12 @@ _TOKEN = re.compile(rf"[{_LAT}](?:[{_LAT}]|['’](?=[{_LAT}])|[0-5](?![0-9]))*")
 # lü, a vowel). A word containing such a pair (the, st, ck, ll: most English words) is never a candidate:
 # the regex skips it in C and the gap check between candidates treats it as a breaker.
 _IMPOSSIBLE_PAIR = r"(?i:[bdfhjklmpqtwxy][bcdfghjklmnpqrstwxyz]|[csz][bcdfgjklmnpqrstwxyz])"
+# (starts with a character class so the regex engine's fast prefix scan skips Chinese text; the
+# word start and the first pair are then checked by lookbehinds)
+_FIRST_PAIR = r"(?i:(?<=[bdfhjklmpqtwxy])[bcdfghjklmnpqrstwxyz]|(?<=[csz])[bcdfgjklmnpqrstwxyz])"
 _CANDIDATE = re.compile(
-    rf"(?<![{_LAT}'’])(?![{_LAT}'’0-5]*?{_IMPOSSIBLE_PAIR})"
-    rf"[{_LAT}](?:[{_LAT}]|['’](?=[{_LAT}])|[0-5](?![0-9]))*")
+    rf"[{_LAT}](?<![{_LAT}'’].)(?!{_FIRST_PAIR})(?![{_LAT}'’0-5]*?{_IMPOSSIBLE_PAIR})"
+    rf"(?:[{_LAT}]|['’](?=[{_LAT}])|[0-5](?![0-9]))*")
 _DIGIT = re.compile(r"[0-9]")
 _APOSTROPHE = re.compile(r"['’]")
 _GLOSS_LETTERS = re.compile(r"[a-zü'’]+")
