@@ -23,7 +23,8 @@ or an ALL-CAPS word counts half, a Capitalised multi-syllable word (``Wuzhen``, 
 ``change``, ``men``; ``rules/lexicons/english-pinyinlike.txt``) count nothing and must not make up
 more than ``max_english_share`` of the block's words. URLs, e-mail addresses, file names, code
 (words glued by ``. / _ @ = #``…), camelCase, hex and base64 are never words of a block.
-Text with no Latin letter (or no parenthesis, for annotations) is skipped by a one-pass pre-check.
+Text with no ASCII letter (or no parenthesis, for annotations) is skipped by a one-pass pre-check;
+words with a consonant pair no pinyin has (th, st, ck: most English) are skipped inside the regex.
 
 Known false positives: a long list of Chinese names or places written in lowercase pinyin; a
 romanised song lyric or slogan that is meant to be read as pinyin (it is still pinyin).
@@ -53,12 +54,13 @@ def _has_ascii_letter(text: str) -> bool:
     comparing cases is several times faster than a regex search over Chinese text."""
     b = text.encode("ascii", "ignore")
     return b.upper() != b.lower()
-# a Latin word: letters, apostrophes between letters, single tone digits 0-5 (not part of a number)
-_TOKEN = re.compile(rf"[{_LAT}](?:[{_LAT}]|['’](?=[{_LAT}])|[0-5](?![0-9]))*")
-# Pinyin syllables end in a vowel, n, ng or r, and only zh ch sh begin with two consonants, so two
+
+
+# A candidate word: letters, apostrophes between letters, single tone digits 0-5 (not part of a
+# number). Pinyin syllables end in a vowel, n, ng or r, and only zh ch sh begin with two consonants, so two
 # consonants in a row are impossible unless the first is n, g or r or the pair is zh/ch/sh ("lv" is
 # lü, a vowel). A word containing such a pair (the, st, ck, ll: most English words) is never a candidate:
-# the regex skips it in C and the gap check between candidates treats it as a breaker.
+# the regex skips it in C, and the gap check between candidates treats it as a breaker.
 _IMPOSSIBLE_PAIR = r"(?i:[bdfhjklmpqtwxy][bcdfghjklmnpqrstwxyz]|[csz][bcdfgjklmnpqrstwxyz])"
 # (starts with a character class so the regex engine's fast prefix scan skips Chinese text; the
 # word start and the first pair are then checked by lookbehinds)
