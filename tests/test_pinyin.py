@@ -176,6 +176,12 @@ def test_annotation_parts_and_suggestion(py_rules):
     assert s.startswith(f.suggestion.rstrip("。"))
 
 
+def test_lu_nu_spelled_without_umlaut(py_rules):
+    text = "女(nu)孩(hai)穿(chuan)绿(lu)衣(yi)"
+    (f,) = [x for x in scan(text, py_rules) if x.rule == "PY04"]
+    assert f.suggestion == "女孩穿绿衣" and len(f.parts) == 5
+
+
 def test_word_glosses_in_a_teaching_text(py_rules):
     text = "北京(Běijīng)、上海(Shànghǎi)和广州(Guǎngzhōu)都是大城市。华为(Huawei)总部在深圳。"
     (f,) = [x for x in scan(text, py_rules) if x.rule == "PY04"]

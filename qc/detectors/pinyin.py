@@ -430,6 +430,12 @@ def _is_han(ch: str) -> bool:
     return 0x3400 <= o <= 0x4DBF or 0x4E00 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF
 
 
+def _reads_as(ch: str, syl: str) -> bool:
+    """Is ``syl`` a reading of ``ch``? (lü/nü are often typed lu/nu)"""
+    r = pt.readings(ch)
+    return syl in r or (syl[:1] in "ln" and "u" in syl and syl.replace("u", "ü", 1) in r)
+
+
 def _annotations(text: str, lexdirs: str) -> list[Annotation]:
     out: list[Annotation] = []
     for m in _ANNOT.finditer(text):
@@ -459,7 +465,7 @@ def _annotations(text: str, lexdirs: str) -> list[Annotation]:
                 continue
             out.append(Annotation(p - 1, p, m.end(), "weak", toned))
             continue
-        hits = sum(1 for c, s in zip(chars, syls) if s in pt.readings(c))
+        hits = sum(1 for c, s in zip(chars, syls) if _reads_as(c, s))
         kind = "strong" if hits and hits >= math.ceil(0.6 * k) else "weak"
         out.append(Annotation(p - k, p, m.end(), kind, toned))
     return out
