@@ -70,7 +70,7 @@ def scan(
     records. ``engine``: "local" (``jobs`` processes) or "ray" (``address``: "auto",
     "ray://host:10001", or None for a local Ray). ``cache``: True for ``.qc-cache/`` (or
     ``$QC_CACHE_DIR``), a folder, or False. ``batch_bytes``: plain JSONL bigger than this is
-    split into line-aligned ranges checked in parallel (default 8 MB). ``keep_reports=False`` streams: reports are not kept
+    split into line-aligned ranges checked in parallel (default 2 MB). ``keep_reports=False`` streams: reports are not kept
     and ``rows`` is a ``SpooledRows`` on disk, so memory stays flat however many records."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [os.fspath(paths)]

@@ -38,7 +38,7 @@ JSONL_GZ_SUFFIXES = (".jsonl.gz", ".ndjson.gz")
 JSONL_ZST_SUFFIXES = (".jsonl.zst", ".ndjson.zst", ".jsonl.zstd")
 JSON_SUFFIXES = (".json",)
 PARQUET_SUFFIXES = (".parquet", ".pq")
-DEFAULT_BATCH_BYTES = 8 << 20      # split plain JSONL into ~8 MB ranges
+DEFAULT_BATCH_BYTES = 2 << 20      # split plain JSONL into ~2 MB ranges
 DEFAULT_BATCH_ROWS = 20_000        # and Parquet into runs of row groups of about this many rows
 _READ_CHUNK = 8 << 20
 
