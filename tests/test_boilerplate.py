@@ -89,7 +89,21 @@ def style_blog(rng):
     return head, tail
 
 
-STYLES = (style_portal, style_wechat, style_forum, style_blog)
+# words that are in none of the lexicons: furniture recognised from shape and position only
+PLAIN_WORDS = ["春风", "远山", "石桥", "小院", "晴川", "竹林", "江岸", "湖畔", "古道", "云台", "松涛", "花港"]
+
+
+def style_unlisted(rng):
+    head = [rng.choice(SITE) + rng.choice(PLAIN_WORDS),
+            " ".join(rng.sample(PLAIN_WORDS, rng.randint(4, 7))),
+            "".join(rng.sample(PLAIN_WORDS, 2))]
+    tail = ["".join(rng.sample(PLAIN_WORDS, 2))]
+    tail += [headline(rng) for _ in range(rng.randint(3, 6))]
+    tail += [" ".join(rng.sample(PLAIN_WORDS, 3)), f"© 20{rng.randint(10, 25)} {rng.choice(SITE)}{rng.choice(PLAIN_WORDS)}"]
+    return head, tail
+
+
+STYLES = (style_portal, style_wechat, style_forum, style_blog, style_unlisted)
 
 
 def build_page(rng, style):
@@ -104,7 +118,14 @@ def build_page(rng, style):
         if i and rng.random() < 0.15:  # an article's own list
             body.append((rng.choice(SUBJ) + "提出了以下几点：", False))
             body += [(f"- {rng.choice(OBJ)}", False) for _ in range(rng.randint(2, 4))]
+        if i and rng.random() < 0.2:  # furniture inside the article: an inline rail, a share bar, an ad
+            block = rng.choice([["相关阅读", headline(rng), headline(rng)], ["分享到：", "微信", "微博", "QQ空间"],
+                                ["广告", f"![](https://img.example.com/ad{rng.randint(1, 99)}.jpg)"],
+                                [f"{headline(rng)} {stamp(rng)}", f"{headline(rng)} {stamp(rng)}"]])
+            body += [(b, True) for b in block]
         body.append((paragraph(rng), False))
+    if rng.random() < 0.2:
+        head = []  # some pages start with the article
     lines = [(h, True) for h in head] + body + [(t, True) for t in tail]
     return lines
 

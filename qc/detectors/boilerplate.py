@@ -336,7 +336,9 @@ def _resolve(lines: list[Line], p: dict, punct_doc: bool = True) -> None:
     cls = [ln.cls for ln in lines]
     # a one-sentence item between two timestamps (or a rail header and a timestamp): a headline/date rail
     for i in range(1, n - 1):
-        if cls[i] in (GOOD, NEAR) and lines[i].n <= p["list_item_max_chars"]:
+        t = lines[i].text
+        if cls[i] in (GOOD, NEAR) and lines[i].n <= p["list_item_max_chars"] \
+                and t.count("。") + t.count("！") + t.count("？") <= 1:  # one sentence at most
             a, b = lines[i - 1], lines[i + 1]
             if cls[i - 1] == BAD and cls[i + 1] == BAD and "timestamp" in (a.kind, b.kind) \
                     and {a.kind, b.kind} <= {"timestamp", "related", "link", "url"}:
