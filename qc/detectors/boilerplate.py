@@ -49,7 +49,7 @@ _TIME = r"(?:(?<!\d)\d{1,2}:\d{2}(?::\d{2})?(?!\d))"
 _AGO = r"(?:\d+\s*(?:秒|分钟|小时|天|周|个月|月|年)前|刚刚|昨天|前天|今天)"
 _DATETIME_LINE = re.compile(
     rf"[\s\-*•·|()（）\[\]【】]*(?:(?:发布|更新|发表|编辑|修改|上传)?(?:时间|日期|于)\s*[:：]?\s*)?"
-    rf"(?:(?:{_DATE}|{_TIME}|{_AGO})(?:\s*|[\s,，|·/]+))+[\s)）\]】]*"
+    rf"(?:(?:{_DATE}|{_TIME}|{_AGO})[\s,，|·/]*)+[)）\]】]*"
 )
 # a numeric date/time stamp at the start or end of a line: a headline/date list item or a post header
 _NUM_STAMP = r"(?<![\d:.])(?:\d{2,4}[-/.]\d{1,2}[-/.]\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?|\d{1,2}[-/]\d{1,2}\s+\d{1,2}:\d{2}(?::\d{2})?|\d{1,2}:\d{2}(?::\d{2})?)(?:\s?[AaPp][Mm])?(?![\d:])"
@@ -302,10 +302,12 @@ def classify_lines(doc, profile, params: dict) -> list[Line]:
                 if m and len(_HAN_RE.findall(t[:m.start()] + t[m.end():])) <= 8:
                     ln.cls, ln.kind = BAD, "timestamp"
                     continue
-        # prose or not
-        han = len(_HAN_RE.findall(t))
-        npunct = len(_CLAUSE_PUNCT.findall(t))
-        func = len(lex.function_chars.findall(t))
+        # prose or not (a very long line is measured on its first 4000 characters)
+        sample = t if len(t) <= 4000 else t[:4000]
+        scale = len(t) / len(sample)
+        han = len(_HAN_RE.findall(sample)) * scale
+        npunct = len(_CLAUSE_PUNCT.findall(sample)) * scale
+        func = len(lex.function_chars.findall(sample)) * scale
         share = func / han if han else 0.0
         if ln.n < p["short_chars"]:
             ln.cls = SHORT
