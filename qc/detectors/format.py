@@ -189,6 +189,12 @@ def truncation(doc, profile, params):
         return  # a short last line (signature, heading) or a line with no punctuation at all (FM02's business)
     if not (_HAN_RE.match(core[-1]) or core[-1] in "，、,：:(（“‘《"):
         return
+    # the document's own paragraphs must normally end with punctuation (informal posts often don't)
+    others = [ln for ln in lines[:-1] if not ln.boilerplate and ln.n >= int(params["min_line_chars"])]
+    if len(others) >= 2:
+        closed = sum(1 for ln in others if ln.text.rstrip()[-1] in _CLOSERS)
+        if closed < float(params["closed_share"]) * len(others):
+            return
     m = None
     for m in _SENT_END.finditer(line):
         pass
@@ -198,7 +204,7 @@ def truncation(doc, profile, params):
                           f"(the text was cut off)", evidence={"last_char": core[-1]})
 
 
-truncation.param_defaults = {"min_line_chars": 20}
+truncation.param_defaults = {"min_line_chars": 20, "closed_share": 0.6}
 
 
 @detector("duplicate_lines")
