@@ -11,17 +11,21 @@ Catches:
 How: every line gets local evidence, then its neighbours decide the unclear ones (a jusText-style
 pass adapted to Chinese):
   1. Strong evidence (→ boilerplate): structure (image/link-only/URL/timestamp/punctuation-only
-     lines, breadcrumbs ``首页 > … > 正文``, ``[ 责编:… ]`` brackets, menus of lexicon words), a whole
-     line from ``boilerplate_lines.txt``, a phrase from ``boilerplate_phrases.txt`` in a short line,
-     (lines that also appear in other files of the corpus, profile ``line_df``, are weak evidence).
-  2. Prose evidence (→ content): a line long enough, with clause punctuation and a normal share
+     lines, breadcrumbs ``首页 > … > 正文``, ``[ 责编:… ]`` brackets, menus of lexicon words,
+     headline+date items, a page-title bar at the top), a whole line from ``boilerplate_lines.txt``,
+     a phrase from ``boilerplate_phrases.txt`` in a short line or at its start.
+  2. Weak evidence (neighbours decide): a phrase inside a longer non-sentence line, ordinary words
+     that are also menu items (``~`` entries), headline-like lines, and lines that also appear in
+     other files of the corpus (profile ``line_df``).
+  3. Prose evidence (→ content): a line long enough that ends like a sentence with a normal share
      of function characters (的了是在和…; titles and menus have few).
-  3. The rest is short, weak or middling; the nearest decided lines on both sides settle it.
-     The document's start and end count as boilerplate, so furniture clusters at the head and tail
-     are taken while a short line between two prose paragraphs (a subheading, a one-line quote,
-     an article's list) stays content; a prose paragraph stays content wherever it is, except a
-     one-sentence item squeezed between two timestamps (a headline/date rail).
-  Per-document cost is linear in the number of lines; the lexicons are one dict and one regex.
+  4. The rest is decided by the nearest decided lines on both sides; the document's start and end
+     count as boilerplate, so furniture clusters at the head and tail are taken while a short line
+     between two prose paragraphs (a subheading, a one-line quote, an article's list) stays
+     content; a prose paragraph stays content wherever it is, except a one-sentence item squeezed
+     between two timestamps (a headline/date rail).
+  Per-document cost is linear in the number of lines; the lexicons are one dict and one
+  prefix-trie regex; Traditional variants of the entries are added at load time (OpenCC).
 Known false positives: a page title or dateline above the article; a poem or list page with no
 prose line at all is left to strong evidence only; forum replies below the post look like a tail.
 """
