@@ -11,7 +11,6 @@ rules, code and read profile parts are unchanged are not read at all.
 from __future__ import annotations
 
 import hashlib
-import itertools
 import os
 import re
 import signal
@@ -195,6 +194,19 @@ def _init_pool_worker(*init: Any) -> None:
     _W["profile_file"] = None
 
 
+def _unit_size(unit: Any) -> int:
+    """Rough work of a unit, for scheduling: its byte range, else its file size."""
+    if isinstance(unit, Unit):
+        if unit.fmt == "jsonl" and unit.stop is not None:
+            return unit.stop - unit.start
+        try:
+            size = os.path.getsize(unit.src.path)
+        except OSError:
+            return 0
+        return size // unit.parts if unit.parts > 1 else size
+    return 0
+
+
 def _pool_task(fn: Callable, profile_file: str | None, item: Any) -> Any:
     """One unit in a pool worker. The pool lives for both passes (detector resources load once
     per worker); the profile built between them reaches each worker once, through a file."""
@@ -303,16 +315,34 @@ class Engine:
             for it in items:
                 yield fn(it)
             return
-        chunks = max(1, min(8, len(items) // (jobs * 32)))
         if self._pool is None:
             self._pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_pool_worker,
                                              initargs=(self.ruleset, None, *init[2:]))
         try:
-            yield from self._pool.map(_pool_task, itertools.repeat(fn), itertools.repeat(self._profile_file(profile)),
-                                      items, chunksize=chunks)
+            yield from self._windowed(fn, items, self._profile_file(profile), jobs)
         except BaseException:  # interrupted, or the consumer stopped: stop the workers now
             self._close_pool(kill=True)
             raise
+
+    def _windowed(self, fn, items: list, profile_file: str | None, jobs: int) -> Iterator:
+        """Results in input order; inside each window of units the biggest are submitted first
+        (no straggler at the end), and the next window is queued before this one is drained
+        (workers never idle). At most two windows of results wait in memory."""
+        window = max(16, 8 * jobs)
+
+        def submit(lo: int) -> list:
+            part = items[lo:lo + window]
+            futs: list = [None] * len(part)
+            for k in sorted(range(len(part)), key=lambda k: -_unit_size(part[k])):
+                futs[k] = self._pool.submit(_pool_task, fn, profile_file, part[k])
+            return futs
+
+        current = submit(0)
+        for lo in range(0, len(items), window):
+            upcoming = submit(lo + window) if lo + window < len(items) else []
+            for f in current:
+                yield f.result()
+            current = upcoming
 
     def _profile_file(self, profile: CorpusProfile | None) -> str | None:
         """The profile pickled once to a temp file, for the pool workers."""
@@ -458,7 +488,7 @@ class Engine:
                     stats = _profile_unit(u)
             for s in stats:
                 b.add(s)
-        for _ in computed:  # drain (there is nothing left; closes the pool)
+        for _ in computed:  # drain (nothing is left; ends the generator)
             pass
         self.stats.profile_seconds = time.perf_counter() - t
         return b.build()

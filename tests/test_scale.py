@@ -138,3 +138,22 @@ print(r.summary['totals']['documents'], r.stats.units, before, rss())
     assert docs == n and units >= 30
     assert after < 400 and after - before < 60, (before, after)
     assert sum(1 for _ in open(tmp_path / "out" / "files" / "big.jsonl.jsonl", encoding="utf-8")) == n
+
+
+def test_summary_csv_matches_pandas(corpus, tmp_path):
+    """summary.csv is written with the csv module (no pandas import on the hot path): same bytes."""
+    from qc.report.files import summary_frame
+
+    out = tmp_path / "o"
+    api.scan([str(corpus), str(SEEDS)], out=out, select=["EN"])
+    rows = json.loads((out / "summary.json").read_text("utf-8"))["files"]
+    rows.append(dict(rows[0], id='a "quoted", odd\nid', error="x, y"))
+    want = summary_frame(rows).to_csv(index=False, lineterminator="\n")
+    import io
+
+    from qc.report.files import csv_rows
+
+    got = io.StringIO()
+    csv_rows(got, rows, True)
+    assert got.getvalue() == want
+    assert (out / "summary.csv").read_text("utf-8") == summary_frame(rows[:-1]).to_csv(index=False, lineterminator="\n")

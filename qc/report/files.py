@@ -167,6 +167,31 @@ def write_summary(out: Path, rows: list[dict[str, Any]], settings: dict[str, Any
     return summary
 
 
+CSV_COLUMNS = ["id", "path", "status", "score", "verdict", "chars", "encoding", "language", "script",
+               *(f"{f}_ratio" for f in FAMILY_KEYS), "findings", "infos", "warnings", "errors", "error"]
+
+
+def _csv_record(r: dict[str, Any]) -> list[Any]:
+    rec = {c: r.get(c) for c in CSV_COLUMNS[:9]}
+    rec.update(r["metrics"])
+    rec["findings"] = r["findings"]
+    for sev, n in r["by_severity"].items():
+        rec[f"{sev}s"] = n
+    rec["error"] = r.get("error", "")
+    return ["" if rec.get(c) is None else rec.get(c) for c in CSV_COLUMNS]
+
+
+def csv_rows(fh, rows: Iterable[dict[str, Any]], header: bool) -> None:
+    """summary.csv rows with the csv module: the bytes ``summary_frame(rows).to_csv(index=False,
+    lineterminator="\\n")`` gives (tested), without importing pandas or building frames."""
+    import csv
+
+    w = csv.writer(fh, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    if header:
+        w.writerow(CSV_COLUMNS)
+    w.writerows(_csv_record(r) for r in rows)
+
+
 def summary_frame(rows: list[dict[str, Any]]):
     """One row per document: path, status, score, verdict, each family ratio, finding counts."""
     import pandas as pd
@@ -353,7 +378,7 @@ def write_summary_streaming(out: Path, rows: Iterable[dict[str, Any]], settings:
             chunk: list[dict[str, Any]] = []
 
             def flush_csv(header: bool) -> None:
-                fcsv.write(summary_frame(chunk).to_csv(index=False, header=header, lineterminator="\n"))
+                csv_rows(fcsv, chunk, header)
 
             wrote_header = False
             for row in rows:
