@@ -548,8 +548,16 @@ def _analyse(text: str, lexdirs: str, block_key: tuple, annot_key: tuple) -> Ana
     return Analysis(blocks, stretches, covered / nonspace if nonspace else 0.0)
 
 
+@lru_cache(maxsize=1)
+def _default_lexdirs() -> str:
+    from ..rules import default_rules_dir
+
+    return str(default_rules_dir() / "lexicons")
+
+
 def _analysis_for(text: str, params: dict) -> Analysis:
-    lexdirs = str(params.get("_lexicons", ""))
+    # the shipped rules and the public helpers share one cached analysis per text
+    lexdirs = str(params.get("_lexicons", "")) or _default_lexdirs()
     block_key = tuple(params.get(k, v) for k, v in _BLOCK_DEFAULTS.items())
     annot_key = tuple(params.get(k, v) for k, v in _ANNOT_DEFAULTS.items())
     return _analyse(text, lexdirs, block_key, annot_key)
