@@ -92,7 +92,7 @@ def run_qc(args: list[str], env: dict | None = None) -> dict:
     th.join()
     if proc.returncode not in (0, 1):
         raise RuntimeError(f"qc failed ({proc.returncode}): {' '.join(cmd)}\n{err[-3000:]}")
-    m = re.search(r"in ([\d.]+)s", out)
+    m = re.search(r"in\s+([\d.]+)s", out)
     return {"seconds": secs, "engine_seconds": float(m.group(1)) if m else None, "peak_rss_mb": peak[0] / 1024,
             "line": out.strip().splitlines()[-1] if out.strip() else ""}
 
