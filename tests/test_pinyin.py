@@ -12,6 +12,8 @@ import re
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pypinyin import Style, lazy_pinyin
 
 from conftest import SEEDS, shared_path
@@ -298,6 +300,17 @@ def test_severity_escalates_with_share(py_rules):
     sev_small = {f.severity for f in scan(small, py_rules) if f.rule == "PY02"}
     sev_big = {f.severity for f in scan(big, py_rules) if f.rule == "PY02"}
     assert sev_small == {"info"} and sev_big == {"error"}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 10_000), st.integers(3, 40), st.sampled_from(["annotated", "annotated-toneless"]))
+def test_strip_annotations_restores_any_stretch(seed, length, style):
+    source = "".join(SENTENCES)
+    start = seed % (len(source) - length)
+    piece = source[start:start + length]
+    if len(HAN_RE.findall(piece)) < 3:
+        return
+    assert py.strip_annotations(render(piece, style)) == piece
 
 
 def test_helpers():
