@@ -41,11 +41,15 @@ def ensure_ray(address: str | None, jobs: int | None):
     ray = _ray()
     if not ray.is_initialized():
         kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, "ignore_reinit_error": True}
-        if address:
-            ray.init(address=address, **kwargs)
-        else:
-            ray.init(num_cpus=max(1, jobs or os.cpu_count() or 1), **kwargs)
-            _STATE["started"] = True
+        try:
+            if address:
+                ray.init(address=address, **kwargs)
+            else:
+                ray.init(num_cpus=max(1, jobs or os.cpu_count() or 1), **kwargs)
+                _STATE["started"] = True
+        except (ConnectionError, RuntimeError, ValueError, OSError) as e:
+            where = address or "a local Ray"
+            raise ConfigError(f"--engine ray: cannot start or reach {where}: {e}") from None
     return ray
 
 
