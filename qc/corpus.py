@@ -382,3 +382,7 @@ def document_from_text(text: str, id: str = "<text>") -> Document:
     return Document(id=id, path=id, rel=id, text=text, status=STATUS_OK if text.strip() else STATUS_EMPTY,
                     metadata=meta, front_matter_span=span, sha256=hashlib.sha256(raw).hexdigest(),
                     size_bytes=len(raw))
+
+
+# the record readers (JSONL, JSON, Parquet) register themselves here; imported last (they use this module)
+from . import readers as _readers  # noqa: E402,F401
