@@ -27,6 +27,7 @@ import hashlib
 import io
 import json
 import os
+import stat
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -395,6 +396,9 @@ def _jsonl_ranges(path: str, size: int, batch: int) -> list[tuple[int, int, int,
 
 
 def file_sha256(path: str) -> str:
+    st = os.stat(path)
+    if not stat.S_ISREG(st.st_mode):  # never open a FIFO or device: it would block or never end
+        return "nonregular-" + hashlib.sha256(f"{path}\0{st.st_mode}\0{st.st_mtime_ns}".encode("utf-8", "surrogateescape")).hexdigest()
     h = hashlib.sha256()
     with open(path, "rb", buffering=0) as f:
         while True:
