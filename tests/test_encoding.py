@@ -6,7 +6,6 @@ real damaged strings come from ../shared/realdata (skipped cleanly when absent).
 from __future__ import annotations
 
 import json
-import os
 import unicodedata
 from collections import Counter
 

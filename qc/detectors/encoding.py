@@ -34,8 +34,11 @@ when Python's decoder dropped most bytes; runs shorter than three characters.
 from __future__ import annotations
 
 import re
+from functools import lru_cache as _lru_cache
 
 from ..model import STATUS_BINARY, STATUS_EMPTY, STATUS_MALFORMED, STATUS_OK, STATUS_UNREADABLE, Hit
+from ..resources import mojibake as mj
+from ..resources.charfreq import frequent_han
 from . import detector
 
 HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -162,10 +165,6 @@ unscannable_file.param_defaults = {}
 # winning repair.
 # ==============================================================================================
 
-from functools import lru_cache as _lru_cache
-
-from ..resources import mojibake as mj
-from ..resources.charfreq import frequent_han
 
 _SUSPICIOUS_SYMBOLS = (
     "\u0391-\u03c9"  # Greek (GBK row A6)
