@@ -4,6 +4,7 @@ hold across machines).
 
     python bench/make_corpus.py /tmp/qc-bench --mb 100
     python bench/bench_scan.py /tmp/qc-bench [--runs j1,j2,cache,ray] [--json results.json]
+    python bench/bench_scan.py /tmp/qc-bench --rule-costs 200     # MB/s of every rule, in-process
 
 Every run is the real CLI in a subprocess (``qc scan CORPUS --no-html -q --fail-on never``),
 timed wall-clock from start to exit; peak RSS is the largest sum of the resident sizes of the
@@ -97,14 +98,91 @@ def run_qc(args: list[str], env: dict | None = None) -> dict:
             "line": out.strip().splitlines()[-1] if out.strip() else ""}
 
 
+def rule_costs(corpus: Path, max_docs: int, select: str | None = None) -> list[dict]:
+    """In-process cost of every rule, every profile contributor and the engine's own per-document
+    work (report building, scoring, language) on the first ``max_docs`` documents, after one
+    warm-up document (one-time resource loading is excluded; see the first-document column)."""
+    sys.path.insert(0, str(ROOT))
+    from qc.corpus import walk
+    from qc.engine import check_document
+    from qc.profile import ProfileBuilder, collect_doc
+    from qc.readers import plan_file, read_unit
+    from qc.rules import load_rules
+
+    rs = load_rules()
+    if select:
+        rs = rs.select(select.split(","))
+    files, _ = walk([str(corpus)])
+    docs = []
+    for f in files:
+        for u in plan_file(f):
+            docs += [d for d in read_unit(u) if d.status == "ok"]
+        if len(docs) >= max_docs + 1:
+            break
+    warm, docs = docs[0], docs[1:max_docs + 1]
+    nbytes = sum(len(d.text.encode("utf-8", "surrogatepass")) for d in docs)
+    b = ProfileBuilder()
+    first: dict[str, float] = {}
+    cost: dict[str, float] = {}
+    for name, c in b.contribs.items():
+        t = time.perf_counter()
+        c.collect(warm)
+        first[f"profile:{name}"] = time.perf_counter() - t
+    for d in [warm] + docs:
+        for name, c in b.contribs.items():
+            t = time.perf_counter()
+            item = c.collect(d)
+            if d is not warm:
+                cost[f"profile:{name}"] = cost.get(f"profile:{name}", 0.0) + time.perf_counter() - t
+            b.acc[name] = c.merge(b.acc[name], item)
+        b.n_docs += 1
+    profile = b.build()
+    for r in rs.rules:
+        t = time.perf_counter()
+        try:
+            list(r.run(warm, profile) or ())
+        except Exception:
+            pass
+        first[r.id] = time.perf_counter() - t
+        t = time.perf_counter()
+        for d in docs:
+            try:
+                list(r.run(d, profile) or ())
+            except Exception:
+                pass
+        cost[r.id] = time.perf_counter() - t
+    t = time.perf_counter()
+    for d in docs:
+        check_document(d, rs, profile)
+    total = time.perf_counter() - t
+    cost["(engine: everything in check_document but the rules)"] = max(
+        0.0, total - sum(v for k, v in cost.items() if not k.startswith("profile:") and not k.startswith("(")))
+    out = []
+    for k, v in sorted(cost.items(), key=lambda kv: -kv[1]):
+        out.append({"what": k, "seconds": v, "mb_s": nbytes / 1e6 / v if v else float("inf"),
+                    "first_doc_s": first.get(k)})
+    print(f"{len(docs)} documents, {nbytes / 1e6:.2f} MB (after a warm-up document)")
+    for row in out:
+        fd = f"   first document {row['first_doc_s']:.2f} s" if row["first_doc_s"] is not None else ""
+        print(f"{row['what']:<58} {row['seconds']:7.2f} s {row['mb_s']:9.2f} MB/s{fd}")
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("corpus", type=Path)
     ap.add_argument("--runs", default="j1,j2,cache,ray", help="comma-separated: j1, j2, cache, ray")
     ap.add_argument("--json", type=Path, help="also write the results here")
     ap.add_argument("--select", default=None, help="rule selection passed to qc (default: all rules)")
+    ap.add_argument("--rule-costs", type=int, metavar="N", help="instead: time every rule and profile "
+                    "contributor in-process on N documents")
     args = ap.parse_args(argv)
     corpus = args.corpus.resolve()
+    if args.rule_costs:
+        res = rule_costs(corpus, args.rule_costs, args.select)
+        if args.json:
+            args.json.write_text(json.dumps(res, indent=1) + "\n", "utf-8")
+        return 0
     nbytes = corpus_bytes(corpus)
     mb = nbytes / 1e6
     runs = args.runs.split(",")
