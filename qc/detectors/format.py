@@ -66,8 +66,13 @@ MEASURE_TOKENS = {"个", "名", "位", "家", "项", "场", "份", "届", "次",
                   "万", "亿", "余", "人次", "万元", "亿元", "万人", "余名", "余位", "余家", "余人", "余万", "约名", "场分"}
 
 
+def _count(pat: re.Pattern, text: str) -> int:
+    """Number of matches without building a list of them (matters for 50 MB lines)."""
+    return pat.subn("", text)[1]
+
+
 def _han_stats(text: str) -> tuple[int, int]:
-    return len(_HH.findall(text)), len(_H_SPACE_H.findall(text))
+    return _count(_HH, text), _count(_H_SPACE_H, text)
 
 
 @detector("presegmented")
@@ -101,10 +106,10 @@ def stripped_punctuation(doc, profile, params):
     han_total = punct_total = 0
     bare = []
     for s, e, line in doc.lines():
-        han = len(_HAN_RE.findall(line))
+        han = _count(_HAN_RE, line)
         if han < min_line_han:
             continue
-        np_ = len(_PUNCT.findall(line))
+        np_ = _count(_PUNCT, line)
         han_total += han
         punct_total += np_
         if np_ == 0:
