@@ -123,7 +123,7 @@ def _windows(text: str, s: int, e: int, window: int, mask=None) -> list[tuple[in
     if mask is None:
         han_pos = [m.start() for m in _HAN_RE.finditer(part)]
     else:
-        han_pos = np.flatnonzero(mask[s:e]).tolist()
+        han_pos = np.flatnonzero(mask[s:e])  # stays a numpy array: a 50 MB line has millions
     total = len(han_pos)
     if total < window * 1.5:
         return [(s, e)]
@@ -132,7 +132,7 @@ def _windows(text: str, s: int, e: int, window: int, mask=None) -> list[tuple[in
     n_pieces = max(1, round(total / window))
     reach = window // 3 * 2
     for k in range(1, n_pieces):
-        target = han_pos[min(total - 1, k * total // n_pieces)]
+        target = int(han_pos[min(total - 1, k * total // n_pieces)])
         best = None
         at = bisect.bisect_left(ends, target)  # nearest sentence end within reach
         for x in ends[max(0, at - 1):at + 1]:
