@@ -369,7 +369,7 @@ def topic_outlier(doc, profile, params):
         return
     if int(_han_index(text)[1][-1]) < int(params["min_document_han"]):
         return
-    skip = [(a, b) for a, b in _foreign_spans(text, params) if b - a >= int(params.get("skip_blocks_over", 100))]
+    skip = [(a, b) for a, b in _foreign_spans(text, params) if b - a >= int(params["skip_blocks_over"])]
     if doc.front_matter_span:
         skip.append(tuple(doc.front_matter_span))
     res = topic_outliers(text, profile, params, skip)
@@ -428,9 +428,8 @@ topic_outlier.param_defaults = {
     "max_outlier_fraction": 0.45,
     "iterations": 4,
     "neighbour_radius": 1,
-    "skip_blocks_over": 100,
+    "skip_blocks_over": 100,  # pinyin blocks at least this long are left out of the segments
     "min_foreign_chars": 150,
-    "min_context_han": 200,
 }
 
 
