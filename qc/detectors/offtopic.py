@@ -35,7 +35,7 @@ import numpy as np
 
 from ..model import STATUS_OK, Hit
 from ..profile import contributor
-from ..resources import lexicon
+from ..resources import lexicon, trie_regex
 from ..resources.topic import (
     _ANNOTATION as _ANNOTATED,
     HAN_CLASS,
@@ -523,24 +523,6 @@ foreign_block.param_defaults = {"min_foreign_chars": 150, "min_context_han": 100
 # spam phrases
 
 
-def _trie_pattern(words) -> str:
-    """A regex alternation shaped as a trie (fast: one character class per branch point)."""
-    trie: dict = {}
-    for w in words:
-        node = trie
-        for ch in w:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def build(node) -> str:
-        end = "" in node
-        branches = [re.escape(ch) + build(sub) for ch, sub in sorted(node.items()) if ch]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        return f"(?:{body})?" if end else body
-
-    return build(trie)
 
 
 @lru_cache(maxsize=8)
@@ -553,7 +535,7 @@ def _spam_table(entries: tuple[str, ...]):
         cat = parts[1] if len(parts) > 1 and parts[1] else "spam"
         strong = (parts[2] if len(parts) > 2 else "strong").lower() == "strong"
         info[parts[0].lower()] = (cat, strong)
-    pat = re.compile(_trie_pattern(sorted(info, key=len, reverse=True)))
+    pat = re.compile(trie_regex(sorted(info, key=len, reverse=True)))
     return pat, info
 
 

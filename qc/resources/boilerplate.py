@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from . import lexicon
+from . import trie_regex
 
 
 _NOT_LETTER = re.compile(r"[\W\d_]+")
@@ -26,27 +27,6 @@ def norm_key(s: str) -> str:
     return _NOT_LETTER.sub("", s).lower()
 
 
-def trie_regex(words) -> str:
-    """One regex alternation for many literal words, factored by common prefixes (much faster
-    for Python's backtracking engine than a flat ``a|b|c``; no nested quantifiers)."""
-    trie: dict = {}
-    for w in words:
-        node = trie
-        for ch in w:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def build(node) -> str:
-        end = "" in node
-        branches = [re.escape(ch) + build(sub) for ch, sub in sorted(node.items()) if ch]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        if end:
-            return "(?:" + body + ")?"
-        return body
-
-    return build(trie)
 
 
 @dataclass(frozen=True)
