@@ -12,6 +12,7 @@ a Chinese article with a few English names stays Chinese.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from .resources import scriptclass as sc
@@ -70,7 +71,9 @@ def _sample(text: str) -> str:
     return text[:_SAMPLE] + "\n" + text[mid:mid + _SAMPLE]
 
 
+@lru_cache(maxsize=1024)
 def _langdetect(text: str) -> tuple[str | None, float | None]:
+    """Seeded, so deterministic: cached per distinct sample (at most ~4,000 characters)."""
     try:
         from langdetect import DetectorFactory, detect_langs
         from langdetect.lang_detect_exception import LangDetectException

@@ -523,7 +523,13 @@ _CLAUSE_BOUND = re.compile(r"[。！？!?\n，：；,:;「」『』“”\"]")
 
 
 def _detect(text: str) -> tuple[str | None, float | None]:
-    """langdetect's top language and probability for ``text`` (seeded: deterministic)."""
+    """langdetect's top language and probability for ``text`` (seeded: deterministic, so the
+    result is cached per distinct 400-character sample)."""
+    return _detect_sample(text[:400])
+
+
+@lru_cache(maxsize=4096)
+def _detect_sample(text: str) -> tuple[str | None, float | None]:
     try:
         from langdetect import DetectorFactory, detect_langs
         from langdetect.lang_detect_exception import LangDetectException
@@ -531,7 +537,7 @@ def _detect(text: str) -> tuple[str | None, float | None]:
         return None, None
     DetectorFactory.seed = 0
     try:
-        best = detect_langs(text[:400])[0]
+        best = detect_langs(text)[0]
     except LangDetectException:
         return None, None
     return best.lang, round(float(best.prob), 4)
@@ -636,18 +642,33 @@ _TONE = str.maketrans({"ü": "v", "ǖ": "v", "ǘ": "v", "ǚ": "v", "ǜ": "v"})
 
 @lru_cache(maxsize=1)
 def _pinyin_syllables() -> frozenset[str]:
-    """Toneless pinyin syllables, read from pypinyin's character table."""
-    from pypinyin.pinyin_dict import pinyin_dict
+    """Toneless pinyin syllables: the shipped ``rules/lexicons/pinyin-syllables.txt`` (generated
+    from pypinyin's character table), ü spelled v; pypinyin's table itself when the file is missing."""
+    try:
+        from ..resources import lexicon
 
+        readings = lexicon({}, "pinyin-syllables.txt")
+    except Exception:  # pragma: no cover - the file ships with the rules
+        readings = None
+    return _syllables_from(readings) if readings else _pypinyin_syllables()
+
+
+def _syllables_from(readings) -> frozenset[str]:
     out = set()
-    for readings in pinyin_dict.values():
-        for r in readings.split(","):
-            r = r.translate(_TONE)
-            r = "".join(ch for ch in unicodedata.normalize("NFD", r) if not unicodedata.combining(ch))
-            if r.isascii() and r.isalpha():
-                out.add(r.lower())
+    for r in readings:
+        r = r.translate(_TONE)
+        r = "".join(ch for ch in unicodedata.normalize("NFD", r) if not unicodedata.combining(ch))
+        if r.isascii() and r.isalpha():
+            out.add(r.lower())
     out -= {"m", "n", "ng", "hm", "hng", "ê"}  # interjection readings that match English letters
     return frozenset(out)
+
+
+def _pypinyin_syllables() -> frozenset[str]:
+    """Toneless pinyin syllables, read from pypinyin's character table (slow: imports pypinyin)."""
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    return _syllables_from(r for readings in pinyin_dict.values() for r in readings.split(","))
 
 
 def _strip_tones(word: str) -> str:
