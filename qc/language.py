@@ -71,7 +71,7 @@ def _sample(text: str) -> str:
     return text[:_SAMPLE] + "\n" + text[mid:mid + _SAMPLE]
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=256)
 def _langdetect(text: str) -> tuple[str | None, float | None]:
     """Seeded, so deterministic: cached per distinct sample (at most ~4,000 characters)."""
     try:
