@@ -48,6 +48,10 @@ from ..resources.topic import (
     term_buckets,
     idf_weights,
     normalise,
+    normalised_codepoints,
+    codepoints,
+    t2s_codepoints,
+    term_buckets_cp,
     top_bigrams,
 )
 from . import detector
@@ -70,8 +74,11 @@ class TopicDocFreq:
     def collect(self, doc):
         if doc.status != STATUS_OK or not doc.text:
             return None
-        ids = bigram_buckets(normalise(doc.text))
-        return np.unique(ids).astype(np.uint32) if ids.size else None
+        ids = term_buckets_cp(normalised_codepoints(doc.text))
+        if not ids.size:
+            return None
+        ids = np.sort(ids)  # = np.unique(ids), without its extra passes
+        return ids[np.concatenate(([True], ids[1:] != ids[:-1]))].astype(np.uint32)
 
     def merge(self, acc, item):
         if acc is None:
@@ -248,8 +255,7 @@ def _segment_vectors(text: str, spans, idf: np.ndarray, params: dict) -> Segment
     n = len(spans)
     if not _ANNOTATED.search(text):
         # fast path: character-for-character normalisation, so one pass over the whole document
-        norm = text.translate(t2s_table())
-        cp = np.frombuffer(norm.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        cp = t2s_codepoints(codepoints(text))  # = text.translate(t2s_table()), without the string
         han = _han_mask(cp)
         pair = han[:-1] & han[1:]
         pos = np.flatnonzero(pair)
@@ -825,8 +831,7 @@ class _DocTerms:
     span's vector and the vector of "the document minus a span" cost O(span), not O(document)."""
 
     def __init__(self, text: str, idf: np.ndarray, stop: np.ndarray, stop_factor: float) -> None:
-        norm = text.translate(t2s_table())  # same length: positions stay valid
-        cp = np.frombuffer(norm.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        cp = t2s_codepoints(codepoints(text))  # same length: positions stay valid
         han = _han_mask(cp)
         pair = han[:-1] & han[1:]
         self.pos = np.flatnonzero(pair)

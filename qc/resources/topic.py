@@ -74,6 +74,39 @@ def normalise(text: str) -> str:
     return strip_annotations(text).translate(t2s_table())
 
 
+@lru_cache(maxsize=1)
+def _t2s_array() -> np.ndarray:
+    """``t2s_table`` as a code-point lookup array over [0, _TABLE_MAX) (identity elsewhere)."""
+    arr = np.arange(_TABLE_MAX, dtype=np.uint32)
+    for k, v in t2s_table().items():
+        if k >= _TABLE_MAX:
+            return None  # never with OpenCC's table; callers then fall back to str.translate
+        arr[k] = ord(v)
+    return arr
+
+
+def t2s_codepoints(cp: np.ndarray) -> np.ndarray:
+    """Code points of ``text.translate(t2s_table())`` from the code points ``cp`` of ``text``
+    (the table maps one character to one character), without building the string."""
+    arr = _t2s_array()
+    if arr is None:
+        return _codepoints(cp.tobytes().decode("utf-32-le", "surrogatepass").translate(t2s_table()))
+    out = arr[np.minimum(cp, _TABLE_MAX - 1)]
+    big = cp >= _TABLE_MAX
+    if big.any():
+        out[big] = cp[big]
+    return out
+
+
+def normalised_codepoints(text: str) -> np.ndarray:
+    """Code points of ``normalise(text)``."""
+    return t2s_codepoints(_codepoints(strip_annotations(text)))
+
+
+def codepoints(text: str) -> np.ndarray:
+    return _codepoints(text)
+
+
 def _codepoints(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
@@ -130,6 +163,15 @@ def term_buckets(text: str, unigrams: bool = True, stop: np.ndarray | None = Non
     uni_a = np.concatenate(uni)
     st_a = np.concatenate(st) if st is not None else np.zeros(ids_a.size, dtype=bool)
     return ids_a, uni_a, st_a
+
+
+def term_buckets_cp(cp: np.ndarray) -> np.ndarray:
+    """``bigram_buckets`` of the text whose code points are ``cp``."""
+    if cp.size < 2:
+        return np.zeros(0, dtype=np.int64)
+    han = _is_han(cp)
+    pair = han[:-1] & han[1:]
+    return bucket_of(cp[:-1][pair].astype(np.uint64), cp[1:][pair].astype(np.uint64))
 
 
 def bucket_of(a: np.ndarray, b: np.ndarray) -> np.ndarray:
