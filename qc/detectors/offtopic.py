@@ -49,6 +49,7 @@ from ..resources.topic import (
     idf_weights,
     normalise,
     normalised_codepoints,
+    strip_annotations,
     codepoints,
     t2s_codepoints,
     term_buckets_cp,
@@ -268,13 +269,23 @@ def _segment_vectors(text: str, spans, idf: np.ndarray, params: dict) -> Segment
         seg = np.searchsorted(starts, pos, side="right") - 1
         inside = (seg >= 0) & (pos + 1 < ends[np.maximum(seg, 0)])  # both characters in the segment
         return SegmentVectors(seg[inside], ids_all[inside], st_all[inside], n, idf, stop_factor)
-    segs, ids, sts = [], [], []
-    for i, (a, b) in enumerate(spans):
-        got, _, st = term_buckets(normalise(text[a:b]), False, stop)
-        segs.append(np.full(got.size, i, dtype=np.int64))
-        ids.append(got)
-        sts.append(st)
-    return SegmentVectors(np.concatenate(segs), np.concatenate(ids), np.concatenate(sts), n, idf, stop_factor)
+    # annotations are removed segment by segment (as each segment reads alone); the stripped
+    # segments are then joined with newlines (no bigram crosses one) and read in one numpy pass
+    parts = [strip_annotations(text[a:b]) for a, b in spans]
+    starts = np.cumsum([0] + [len(p) + 1 for p in parts[:-1]])
+    cp = t2s_codepoints(codepoints("\n".join(parts)))
+    han = _han_mask(cp)
+    pair = han[:-1] & han[1:]
+    pos = np.flatnonzero(pair)
+    ids_all = bucket_of(cp[:-1][pair].astype(np.uint64), cp[1:][pair].astype(np.uint64))
+    if stop.size:
+        tab = stop_table(stop.tobytes())
+        is_stop = tab[np.minimum(cp, len(tab) - 1)]
+        st_all = (is_stop[:-1] | is_stop[1:])[pair]
+    else:
+        st_all = np.zeros(ids_all.size, dtype=bool)
+    seg = np.searchsorted(starts, pos, side="right") - 1
+    return SegmentVectors(seg, ids_all, st_all, n, idf, stop_factor)
 
 
 def _han_mask(cp: np.ndarray) -> np.ndarray:

@@ -239,18 +239,25 @@ def idf_weights(stats: TopicStats | None, common: tuple[str, ...], background_do
     return idf
 
 
+def _stop_mask(cp: np.ndarray, stop: str) -> np.ndarray:
+    """``np.isin(cp, stop code points)`` through a lookup table."""
+    stop_arr = np.array(sorted({ord(c) for c in stop}), dtype=np.uint32)
+    if stop_arr.size and stop_arr[-1] >= _TABLE_MAX:
+        return np.isin(cp, stop_arr)
+    tab = stop_table(stop_arr.tobytes())
+    return tab[np.minimum(cp, _TABLE_MAX - 1)] & (cp < _TABLE_MAX)
+
+
 def top_bigrams(text: str, weight_of: np.ndarray, k: int = 6, stop: str = "") -> list[str]:
     """The ``k`` most characteristic terms of ``text`` by tf×idf over Han bigrams (``weight_of``:
     the IDF array), for evidence. Bigrams touching a stop character are skipped; a top bigram is
     grown into a longer term while one neighbouring character nearly always comes with it
     ("互联" → "互联网"). Vectorised: linear in the text."""
-    norm = normalise(text)
-    cp = _codepoints(norm)
+    cp = normalised_codepoints(text)
     if cp.size < 2:
         return []
     han = _is_han(cp)
-    stop_arr = np.array(sorted({ord(c) for c in stop}), dtype=np.uint32)
-    usable = han & ~np.isin(cp, stop_arr)
+    usable = han & ~_stop_mask(cp, stop)
     pair = usable[:-1] & usable[1:]
     pos = np.flatnonzero(pair)
     if not pos.size:
@@ -262,6 +269,8 @@ def top_bigrams(text: str, weight_of: np.ndarray, k: int = 6, stop: str = "") ->
     score = (1.0 + np.log(counts)) * weight_of[bucket_of(a, b)]
     order = np.lexsort((uniq, -score))[: k * 3]
     n = cp.size
+    by_key = np.argsort(inv, kind="stable")  # positions grouped by bigram, ascending within each
+    bounds = np.concatenate(([0], np.cumsum(counts)))
 
     def neighbour(key_pos: np.ndarray, offset: int):
         """Most common character at ``offset`` from the given bigram positions, and its share."""
@@ -273,13 +282,16 @@ def top_bigrams(text: str, weight_of: np.ndarray, k: int = 6, stop: str = "") ->
         chars = chars[usable[at]]
         if not chars.size:
             return None, 0.0
-        vals, cnt = np.unique(chars, return_counts=True)
-        i = int(np.argmax(cnt))
-        return chr(int(vals[i])), cnt[i] / key_pos.size
+        tally: dict[int, int] = {}
+        for c in chars.tolist():
+            tally[c] = tally.get(c, 0) + 1
+        best = max(tally.values())
+        ch = min(c for c, m in tally.items() if m == best)  # ties: the smallest code point
+        return chr(ch), best / key_pos.size
 
     terms: list[str] = []
     for idx in order:
-        start = pos[inv == idx]
+        start = pos[by_key[bounds[idx]:bounds[idx + 1]]]
         left, right = start.copy(), start + 2  # the term covers [left, right) at every occurrence
         term = chr(int(a[idx])) + chr(int(b[idx]))
         for _ in range(8 if start.size >= 2 else 0):  # a single occurrence says nothing
