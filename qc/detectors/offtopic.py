@@ -117,11 +117,20 @@ def _cut_spans(spans: list[tuple[int, int]], s: int, e: int) -> list[tuple[int, 
     return out
 
 
+_HAN_MEMO_MAX = 1 << 20
+_han_memo: list = [None, None]  # (text, (mask, cum)) of the last text: OT01 and OT06 share it
+
+
 def _han_index(text: str):
-    """(Han mask, cumulative Han count) of a text: O(1) Han counts of any span afterwards."""
+    """(Han mask, cumulative Han count) of a text: O(1) Han counts of any span afterwards.
+    Memoised for the last text (callers must not modify the arrays)."""
+    if _han_memo[0] is text:
+        return _han_memo[1]
     cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     mask = _han_mask(cp)
     cum = np.concatenate(([0], np.cumsum(mask)))
+    if len(text) <= _HAN_MEMO_MAX:  # a huge text's arrays are not kept alive after its rules
+        _han_memo[0], _han_memo[1] = text, (mask, cum)
     return mask, cum
 
 
@@ -814,6 +823,8 @@ def headline_blocks(doc, params) -> list[tuple[list[tuple[int, int]], int]]:
     """Runs of short lines (blank lines and date/time lines allowed between them): each run as
     (headline line spans, number of date/time marks)."""
     max_chars = int(params["max_line_chars"])
+    min_line_han = int(params["min_line_han"])
+    _, cum = _han_index(doc.text)  # Han count of a line = of its stripped text
     blocks = []
     cur: list[tuple[int, int]] = []
     dates = 0
@@ -824,7 +835,7 @@ def headline_blocks(doc, params) -> list[tuple[list[tuple[int, int]], int]]:
         if _DATE_ONLY.match(st):
             dates += 1
             continue
-        if len(st) <= max_chars and _han_count(st) >= int(params["min_line_han"]):
+        if len(st) <= max_chars and cum[e] - cum[s] >= min_line_han:
             cur.append((s, e))
             if _HAS_DATE.search(st):
                 dates += 1
