@@ -436,3 +436,8 @@ def test_realdata_mixed_page_and_false_alarm_budget():
     assert len(sc02) <= 3
     pages_with_foreign = sum(1 for fs in found if any(f.rule in ("SC05", "SC06") for f in fs))
     assert pages_with_foreign <= 8  # of ~140 pages; all real foreign text (Korean lyrics, English abstracts)
+
+
+def test_shipped_syllable_table_equals_the_one_built_from_pypinyin():
+    """SC06 reads rules/lexicons/pinyin-syllables.txt; it must be the set pypinyin gives."""
+    assert sd._pinyin_syllables() == sd._pypinyin_syllables()
