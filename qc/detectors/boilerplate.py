@@ -215,7 +215,8 @@ def _title_bar(t: str, lex) -> bool:
 
 
 def _nonws(s: str) -> int:
-    return len(s) - sum(s.count(c) for c in " \t\r\u3000\xa0")
+    c = s.count
+    return len(s) - c(" ") - c("\t") - c("\r") - c("\u3000") - c("\xa0")
 
 
 def classify_lines(doc, profile, params: dict) -> list[Line]:

@@ -177,8 +177,43 @@ def _classifier_params(params):
     return {**CLASSIFIER_DEFAULTS, "_lexicons": params.get("_lexicons", "")}
 
 
+def _last_content_line(doc) -> str | None:
+    """The text of the last non-blank line outside the front matter (what ``classify_lines`` would
+    put last), found from the end without touching the rest of the document."""
+    text = doc.text
+    starts = doc.line_starts
+    n = len(text)
+    fm_end = doc.front_matter_span[1] if doc.front_matter_span else 0
+    for i in range(len(starts) - 1, -1, -1):
+        s = starts[i]
+        if s == n and i > 0:
+            continue  # doc.lines() stops before an empty last line
+        e = starts[i + 1] - 1 if i + 1 < len(starts) else n
+        if e <= fm_end:
+            return None
+        line = text[s:e]
+        if line.strip():
+            return line
+    return None
+
+
+def _may_be_truncated(line: str, min_line_chars: int) -> bool:
+    """The checks on the last line alone (cheap): False means the rule cannot fire."""
+    core = _TRAILING_READING.sub("", line.rstrip()).rstrip()
+    if not core or core[-1] in _CLOSERS:
+        return False
+    if len("".join(core.split())) < min_line_chars or not _PUNCT.search(core):
+        return False
+    return bool(_HAN_RE.match(core[-1]) or core[-1] in "，、,：:(（“‘《")
+
+
 @detector("truncation")
 def truncation(doc, profile, params):
+    # pre-check on the last line: most documents end closed, and then the whole-document line
+    # classifier (the expensive part) is not needed
+    last_text = _last_content_line(doc)
+    if last_text is None or not _may_be_truncated(last_text, int(params["min_line_chars"])):
+        return
     lines = cached_lines(doc, profile, _classifier_params(params))
     if not lines:
         return

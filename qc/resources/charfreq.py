@@ -119,6 +119,16 @@ def to_simplified_char(ch: str) -> str:
 
 
 @lru_cache(maxsize=1)
+def _trad_to_simp_table() -> dict[int, str]:
+    return {ord(k): v for k, v in _trad_to_simp().items()}
+
+
+def to_simplified_chars(s: str) -> str:
+    """``to_simplified_char`` on every character of ``s`` (one C-speed ``str.translate``)."""
+    return s.translate(_trad_to_simp_table())
+
+
+@lru_cache(maxsize=1)
 def han_char_freq() -> dict[str, int]:
     """Han character → count (jieba word counts summed; Traditional forms share their Simplified count)."""
     import numpy as np

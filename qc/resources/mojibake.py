@@ -20,10 +20,11 @@ Vocabulary
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .charfreq import frequent_han, jieba_word_freq, to_simplified_char
+from .charfreq import frequent_han, jieba_word_freq, to_simplified_char, to_simplified_chars
 
 LOST = -1  # a byte we know existed but not its value
 MIN_GUESS_COUNT = 20  # a guessed word must occur at least this often in jieba's dictionary
@@ -47,13 +48,13 @@ class Plausibility:
 
 
 def _simplified(s: str) -> str:
-    return "".join(to_simplified_char(c) for c in s)
+    return to_simplified_chars(s)
 
 
 def word_covered(text: str, lo: int, hi: int, min_freq: int = 3) -> list[bool]:
     """For text[lo:hi]: is each character inside some jieba word (2–4 characters, Traditional
     mapped to Simplified) that occurs anywhere in ``text``? ``text`` may carry context around."""
-    wf = jieba_word_freq()
+    get = jieba_word_freq().get
     simp = _simplified(text)
     n = len(simp)
     covered = [False] * (hi - lo)
@@ -62,7 +63,7 @@ def word_covered(text: str, lo: int, hi: int, min_freq: int = 3) -> list[bool]:
             j = i + L
             if j > n or j <= lo:
                 continue
-            if wf.get(simp[i:j], 0) >= min_freq:
+            if get(simp[i:j], 0) >= min_freq:
                 for k in range(max(i, lo), min(j, hi)):
                     covered[k - lo] = True
                 break
@@ -130,12 +131,14 @@ def guess_char(cands: tuple[str, ...], left: str, right: str) -> str | None:
     left, right = _simplified(left[-2:]), _simplified(right[:2])
     l1, l2 = left[-1:], left[-2:]
     r1, r2 = right[:1], right[:2]
-    for c in cands:
+    wf_get = jieba_word_freq().get
+    for c, cs in _simplified_cands(cands):
         n = 0
-        cs = to_simplified_char(c)
         for w in (l1 + cs, l2 + cs, cs + r1, cs + r2, l1 + cs + r1):
             if len(w) >= 2:
-                n = max(n, _word_score(w))
+                k = wf_get(w, 0)
+                if k > n:
+                    n = k
         if n > best_n:
             best, best_n, second_n = c, n, best_n
         elif n > second_n:
@@ -148,15 +151,21 @@ def guess_char(cands: tuple[str, ...], left: str, right: str) -> str | None:
     return best
 
 
+@lru_cache(maxsize=1024)
+def _simplified_cands(cands: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """(candidate, its Simplified form) for a candidate tuple (the same tuples recur: they come
+    from the cached ``_gbk_cands_*`` / ``_utf8_cands``)."""
+    return tuple((c, to_simplified_char(c)) for c in cands)
+
+
 def guess_pair(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, str] | None:
     """The pair (x from a, y from b) that is the most frequent two-character jieba word, or None."""
-    wf = jieba_word_freq()
+    get = jieba_word_freq().get
     best, best_n = None, 0
-    sa = [(x, to_simplified_char(x)) for x in a]
-    sb = [(y, to_simplified_char(y)) for y in b]
-    for x, xs in sa:
+    sb = _simplified_cands(b)
+    for x, xs in _simplified_cands(a):
         for y, ys in sb:
-            n = wf.get(xs + ys, 0)
+            n = get(xs + ys, 0)
             if n > best_n:
                 best, best_n = (x, y), n
     return best
@@ -206,22 +215,28 @@ def _utf8_cands(pattern: tuple[int, ...]) -> tuple[str, ...]:
 # --- damaged text → bytes --------------------------------------------------------------------
 
 
+_SPECIAL = re.compile("([?\ufffd])")
+_SPECIAL_BANG = re.compile("([?\ufffd!])")
+
+
 def damaged_bytes(text: str, codec: str, fullwidth_bang: bool = False) -> list[int] | None:
     """Re-encode damaged text with the codec that misread it; ``?``/U+FFFD → one LOST byte each.
     ``fullwidth_bang``: read ``!`` as ！ (A3 A1), the pair a one-byte shift makes from 。“ and
     that half-width normalisation then turned into ``!``. None when a character cannot be encoded."""
+    # the stretches between lost-byte marks (and ``!`` when it stands for ！) are encoded in one
+    # C-speed call each: these codecs are stateless, so that equals the characters' encodings joined
     out: list[int] = []
-    for ch in text:
-        if ch in LOST_MARKS:
-            out.append(LOST)
-            continue
-        if fullwidth_bang and ch == "!":
-            out.extend((0xA3, 0xA1))
-            continue
-        try:
-            out.extend(ch.encode(codec))
-        except UnicodeEncodeError:
-            return None
+    for k, part in enumerate((_SPECIAL_BANG if fullwidth_bang else _SPECIAL).split(text)):
+        if k % 2:  # a separator: one special character
+            if part in LOST_MARKS:
+                out.append(LOST)
+            else:
+                out.extend((0xA3, 0xA1))
+        elif part:
+            try:
+                out.extend(part.encode(codec))
+            except UnicodeEncodeError:
+                return None
     return out
 
 
@@ -272,6 +287,12 @@ class Decoded:
 
 def decode_utf8(bs: list[int], with_offsets: bool = False) -> Decoded:
     """UTF-8 decode of a byte list that may hold LOST bytes."""
+    if not with_offsets and LOST not in bs:
+        # fast path: well-formed UTF-8 decodes to the same characters the loop below produces
+        try:
+            return Decoded(list(bytes(bs).decode("utf-8")), 0)
+        except UnicodeDecodeError:
+            pass
     items: list = []
     offsets: list[int] = []
     errors = 0
