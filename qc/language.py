@@ -71,9 +71,9 @@ def _sample(text: str) -> str:
     return text[:_SAMPLE] + "\n" + text[mid:mid + _SAMPLE]
 
 
-@lru_cache(maxsize=256)
-def _langdetect(text: str) -> tuple[str | None, float | None]:
-    """Seeded, so deterministic: cached per distinct sample (at most ~4,000 characters)."""
+def top_language(text: str) -> tuple[str | None, float | None]:
+    """langdetect's top language and its probability (seeded, so deterministic); (None, None)
+    when langdetect finds no features."""
     try:
         from langdetect import DetectorFactory, detect_langs
         from langdetect.lang_detect_exception import LangDetectException
@@ -85,6 +85,10 @@ def _langdetect(text: str) -> tuple[str | None, float | None]:
     except LangDetectException:
         return None, None
     return best.lang, round(float(best.prob), 4)
+
+
+# cached per distinct sample (at most ~4,000 characters)
+_langdetect = lru_cache(maxsize=256)(top_language)
 
 
 def document_language(text: str) -> dict[str, str]:

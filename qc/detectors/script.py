@@ -46,6 +46,7 @@ from ..model import STATUS_OK, Hit
 from ..profile import contributor
 from ..resources import scriptclass as sc
 from ..resources.opencc_tables import HANS, HANT, SCRIPT_NAMES, convert, normalise_script
+from ..language import top_language
 from . import detector
 
 # class-code masks: Han or CJK punctuation (Chinese context), Han, Latin letters
@@ -528,19 +529,8 @@ def _detect(text: str) -> tuple[str | None, float | None]:
     return _detect_sample(text[:400])
 
 
-@lru_cache(maxsize=4096)
-def _detect_sample(text: str) -> tuple[str | None, float | None]:
-    try:
-        from langdetect import DetectorFactory, detect_langs
-        from langdetect.lang_detect_exception import LangDetectException
-    except ImportError:  # pragma: no cover - a declared dependency
-        return None, None
-    DetectorFactory.seed = 0
-    try:
-        best = detect_langs(text)[0]
-    except LangDetectException:
-        return None, None
-    return best.lang, round(float(best.prob), 4)
+# cached per distinct 400-character sample
+_detect_sample = lru_cache(maxsize=4096)(top_language)
 
 
 def _lang_label(lang: str | None) -> str:
