@@ -105,7 +105,7 @@ def rule_costs(corpus: Path, max_docs: int, select: str | None = None) -> list[d
     sys.path.insert(0, str(ROOT))
     from qc.corpus import walk
     from qc.engine import check_document
-    from qc.profile import ProfileBuilder, collect_doc
+    from qc.profile import ProfileBuilder
     from qc.readers import plan_file, read_unit
     from qc.rules import load_rules
 

@@ -9,7 +9,7 @@ With ``out=`` the reports are also written (as ``qc scan`` does).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 

@@ -15,7 +15,6 @@ import os
 import re
 import stat
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable, Iterator
 
 import yaml

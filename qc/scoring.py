@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from .model import FAMILIES, SEVERITY_RANK, Finding
+from .model import FAMILIES, Finding
 
 VERDICTS = ("pass", "warn", "fail")
 
@@ -67,11 +67,3 @@ def verdict(score_: float, metrics: dict[str, float], findings: list[Finding], c
 
 def status_verdict(status: str, cfg: dict[str, Any]) -> str:
     return (cfg.get("status_verdict") or {}).get(status, "fail")
-
-
-def worst(verdicts: Iterable[str]) -> str:
-    return max(verdicts, key=VERDICTS.index, default="pass")
-
-
-def severity_at_least(sev: str, floor: str) -> bool:
-    return SEVERITY_RANK[sev] >= SEVERITY_RANK[floor]

@@ -158,15 +158,6 @@ def totals(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
     return t.result()
 
 
-def write_summary(out: Path, rows: list[dict[str, Any]], settings: dict[str, Any]) -> dict[str, Any]:
-    import pandas as pd
-
-    summary = {"schema": "qc.summary/1", "settings": settings, "files": rows, "totals": totals(rows)}
-    atomic_write(out / "summary.json", dumps(summary))
-    atomic_write(out / "summary.csv", summary_frame(rows).to_csv(index=False, lineterminator="\n"))
-    return summary
-
-
 CSV_COLUMNS = ["id", "path", "status", "score", "verdict", "chars", "encoding", "language", "script",
                *(f"{f}_ratio" for f in FAMILY_KEYS), "findings", "infos", "warnings", "errors", "error"]
 

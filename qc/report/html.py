@@ -30,7 +30,7 @@ from urllib.parse import quote
 
 from markupsafe import Markup
 
-from ..model import FAMILIES, SEVERITIES, SEVERITY_RANK
+from ..model import FAMILIES, SEVERITY_RANK
 from .files import atomic_write, confined, report_relpath
 
 HERE = Path(__file__).resolve().parent

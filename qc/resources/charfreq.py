@@ -10,27 +10,17 @@ from __future__ import annotations
 from functools import lru_cache
 
 
-def _gb2312_rows(last_lead: int) -> frozenset[str]:
+@lru_cache(maxsize=1)
+def gb2312_level1() -> frozenset[str]:
+    """The 3,755 level-1 characters (lead bytes B0–D7)."""
     out = set()
-    for hi in range(0xB0, last_lead + 1):
+    for hi in range(0xB0, 0xD8):
         for lo in range(0xA1, 0xFF):
             try:
                 out.add(bytes((hi, lo)).decode("gb2312"))
             except UnicodeDecodeError:
                 pass
     return frozenset(out)
-
-
-@lru_cache(maxsize=1)
-def gb2312_level1() -> frozenset[str]:
-    """The 3,755 level-1 characters (lead bytes B0–D7)."""
-    return _gb2312_rows(0xD7)
-
-
-@lru_cache(maxsize=1)
-def gb2312_all() -> frozenset[str]:
-    """All 6,763 GB2312 Han characters (lead bytes B0–F7)."""
-    return _gb2312_rows(0xF7)
 
 
 @lru_cache(maxsize=1)
