@@ -25,7 +25,7 @@ from . import __version__
 from . import corpus
 from .corpus import SourceFile, unreadable, walk
 from .language import document_language
-from .limits import RuleTimeout, time_limit
+from .limits import RuleTimeout, RuleTimer
 from .model import STATUS_OK, Document, Finding, Hit
 from .profile import CorpusProfile, ProfileBuilder, collect_doc, contributors
 from .readers import (DEFAULT_BATCH_BYTES, DEFAULT_BATCH_ROWS, ReadOptions, Unit, file_format, plan_file,
@@ -96,20 +96,30 @@ def run_rules(doc: Document, rules: list[Rule], profile: CorpusProfile, excerpt_
     """All findings of ``rules`` on ``doc`` (sorted), and the rules that crashed or timed out."""
     findings: list[Finding] = []
     errors: list[dict[str, str]] = []
-    for rule in rules:
-        found: list[Finding] = []
-        try:
-            with time_limit(max_rule_seconds):
-                for hit in rule.run(doc, profile) or ():
-                    found.append(to_finding(doc, rule, hit, excerpt_chars))
-            findings.extend(found)
-        except RuleTimeout:
-            errors.append({"rule": rule.id, "error": f"timed out after {max_rule_seconds}s (limits.max_rule_seconds); its findings were dropped"})
-        except Exception as e:  # a detector bug is reported, never fatal
-            tb = traceback.extract_tb(e.__traceback__)[-1]
-            errors.append({"rule": rule.id, "error": f"{type(e).__name__}: {e} ({os.path.basename(tb.filename)}:{tb.lineno})"})
+    with RuleTimer(max_rule_seconds) as timer:
+        for rule in rules:
+            _run_one(doc, rule, profile, excerpt_chars, timer, findings, errors)
     findings.sort(key=_finding_key)
     return findings, errors
+
+
+def _run_one(doc: Document, rule: Rule, profile: CorpusProfile, excerpt_chars: int, timer: RuleTimer,
+             findings: list[Finding], errors: list[dict[str, str]]) -> None:
+    max_rule_seconds = timer.seconds
+    found: list[Finding] = []
+    try:
+        timer.arm()
+        try:
+            for hit in rule.run(doc, profile) or ():
+                found.append(to_finding(doc, rule, hit, excerpt_chars))
+        finally:
+            timer.disarm()
+        findings.extend(found)
+    except RuleTimeout:
+        errors.append({"rule": rule.id, "error": f"timed out after {max_rule_seconds}s (limits.max_rule_seconds); its findings were dropped"})
+    except Exception as e:  # a detector bug is reported, never fatal
+        tb = traceback.extract_tb(e.__traceback__)[-1]
+        errors.append({"rule": rule.id, "error": f"{type(e).__name__}: {e} ({os.path.basename(tb.filename)}:{tb.lineno})"})
 
 
 def check_document(doc: Document, ruleset: RuleSet, profile: CorpusProfile, suppress: Any = None) -> dict[str, Any]:
@@ -125,7 +135,7 @@ def check_document(doc: Document, ruleset: RuleSet, profile: CorpusProfile, supp
     if len(doc.text) > max_chars:
         notes.append(f"document cut to its first {max_chars} characters for detection ({len(doc.text)} in all)")
         doc.text = doc.text[:max_chars]
-        doc._line_starts = None
+        doc.forget_lines()
     findings, errors = run_rules(doc, ruleset.rules, profile, excerpt_chars,
                                  float(limits.get("max_rule_seconds", 0)) or None)
     suppressed = None

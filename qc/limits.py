@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import signal
 import threading
-from contextlib import contextmanager
 
 
 class RuleTimeout(Exception):
@@ -18,17 +17,31 @@ def _on_alarm(signum, frame):
     raise RuleTimeout("rule exceeded its time limit")
 
 
-@contextmanager
-def time_limit(seconds: float | None):
-    usable = bool(seconds) and seconds > 0 and hasattr(signal, "setitimer") \
-        and threading.current_thread() is threading.main_thread()
-    if not usable:
-        yield
-        return
-    old = signal.signal(signal.SIGALRM, _on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+class RuleTimer:
+    """Caps each rule's run at ``seconds``: ``with RuleTimer(s) as t:`` installs the SIGALRM handler
+    once (for a whole document), then ``t.arm()`` / ``t.disarm()`` around each rule set and clear
+    the interval timer: two cheap system calls per rule instead of four."""
+
+    def __init__(self, seconds: float | None) -> None:
+        self.seconds = seconds
+        self.usable = bool(seconds) and seconds > 0 and hasattr(signal, "setitimer") \
+            and threading.current_thread() is threading.main_thread()
+        self._old = None
+
+    def __enter__(self) -> "RuleTimer":
+        if self.usable:
+            self._old = signal.signal(signal.SIGALRM, _on_alarm)
+        return self
+
+    def arm(self) -> None:
+        if self.usable:
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+
+    def disarm(self) -> None:
+        if self.usable:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+
+    def __exit__(self, *exc) -> None:
+        if self.usable:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self._old)

@@ -66,6 +66,7 @@ class Document:
     # spans that are known non-content (e.g. front matter); set by the reader
     front_matter_span: tuple[int, int] | None = None
     _line_starts: list[int] | None = field(default=None, repr=False, compare=False)
+    _lines: list[tuple[int, int, str]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def line_starts(self) -> list[int]:
@@ -86,15 +87,25 @@ class Document:
         return idx + 1, offset - starts[idx] + 1
 
     def lines(self):
-        """Yield (start, end, line_text) for every line, end excluding the newline."""
-        text = self.text
-        starts = self.line_starts
-        n = len(text)
-        for i, s in enumerate(starts):
-            e = starts[i + 1] - 1 if i + 1 < len(starts) else n
-            if s == n and i > 0:
-                break
-            yield s, e, text[s:e]
+        """(start, end, line_text) for every line, end excluding the newline (an iterator over a
+        list built once per document: several detectors walk the lines)."""
+        if self._lines is None:
+            text = self.text
+            starts = self.line_starts
+            n = len(text)
+            out = []
+            for i, s in enumerate(starts):
+                e = starts[i + 1] - 1 if i + 1 < len(starts) else n
+                if s == n and i > 0:
+                    break
+                out.append((s, e, text[s:e]))
+            self._lines = out
+        return iter(self._lines)
+
+    def forget_lines(self) -> None:
+        """Drop the line caches (after ``text`` is replaced)."""
+        self._line_starts = None
+        self._lines = None
 
 
 @dataclass
