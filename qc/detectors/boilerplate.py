@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 from ..model import Hit
 from ..profile import contributor
-from ..resources.boilerplate import boilerplate_lexicon, norm_key
+from ..resources.boilerplate import boilerplate_lexicon, char_stats, norm_key
 from . import detector
 
 HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -74,12 +74,22 @@ _FINAL_PUNCT = re.compile(r"[。！？!?…”』」][）)]?\s*$|\.\s*$")
 _TRAILING_READING = re.compile(r"\s*\([a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùüǖǘǚǜńňǹ]{1,8}[1-5]?\s*\)\s*$")
 
 
+_SENT_FINAL = frozenset("。！？!?…”』」")
+
+
 def ends_sentence(t: str) -> bool:
     """Does the line end like a sentence (。！？…” etc.; a trailing reading annotation such as
-    ``各(ge)`` is looked through; a bracket alone, as in ``(组图)``, is no sentence end)."""
+    ``各(ge)`` is looked through; a bracket alone, as in ``(组图)``, is no sentence end).
+    Same answer as ``_FINAL_PUNCT.search``, read from the end of the string instead of scanning it."""
     if t.endswith(")"):
         t = _TRAILING_READING.sub("", t)
-    return _FINAL_PUNCT.search(t) is not None
+    u = t.rstrip()  # \s*$ (rstrip and \s agree on what whitespace is)
+    if not u:
+        return False
+    c = u[-1]
+    if c in _SENT_FINAL or c == ".":
+        return True
+    return (c == "）" or c == ")") and len(u) > 1 and u[-2] in _SENT_FINAL
 
 BAD, GOOD, NEAR, SHORT, WEAK = "bad", "good", "near", "short", "weak"
 
@@ -148,7 +158,7 @@ class LineDocFreqContributor:
 
 # --- the line classifier ---------------------------------------------------------------------
 
-@dataclass
+@dataclass(slots=True)
 class Line:
     start: int
     end: int
@@ -172,7 +182,10 @@ CLASSIFIER_DEFAULTS = {
 }
 
 
-def _strong_structure(t: str, lex, n: int) -> str | None:
+def _strong_structure(t: str, lex, n: int, has_digit=None, has_crumb=None) -> str | None:
+    """Strong structural evidence for line ``t`` (``n`` non-whitespace characters), or None.
+    ``has_digit`` / ``has_crumb`` (does ``t`` hold a ``\\d`` / a breadcrumb separator) may be
+    passed in when already known; otherwise they are looked up here."""
     if _PUNCT_LINE.fullmatch(t) and not _ELLIPSIS_LINE.fullmatch(t):
         return "punctuation"
     if "![" in t and _MD_IMAGE_LINE.fullmatch(t):
@@ -181,12 +194,13 @@ def _strong_structure(t: str, lex, n: int) -> str | None:
         return "link"
     if ("http" in t or "www." in t) and _URL_LINE.fullmatch(t):
         return "url"
-    if n <= 40 and (_HAS_DIGIT.search(t) or "前" in t or "天" in t) and _DATETIME_LINE.fullmatch(t):
+    if n <= 40 and ((_HAS_DIGIT.search(t) is not None if has_digit is None else has_digit)
+                    or "前" in t or "天" in t) and _DATETIME_LINE.fullmatch(t):
         return "timestamp"
     if n <= 60 and t[0] in "[【(（" and _EDITOR_BRACKET.fullmatch(t):
         return "editor"
     if n <= 120:
-        if _CRUMB_CHARS.search(t):
+        if (_CRUMB_CHARS.search(t) is not None if has_crumb is None else has_crumb):
             segs = [s for s in _CRUMB_SPLIT.split(t) if s]
             if len(segs) >= 3 and all(len(s) <= 24 for s in segs) and not _CLAUSE_PUNCT.search(t):
                 return "breadcrumb"
@@ -214,58 +228,84 @@ def _title_bar(t: str, lex) -> bool:
     return any(tail.endswith(s) for s in lex.site_suffixes) and not ends_sentence(t)
 
 
-def _nonws(s: str) -> int:
-    c = s.count
-    return len(s) - c(" ") - c("\t") - c("\r") - c("\u3000") - c("\xa0")
-
-
 def classify_lines(doc, profile, params: dict) -> list[Line]:
-    """Every non-blank line of ``doc`` outside its front matter, with ``boilerplate`` decided."""
+    """Every non-blank line of ``doc`` outside its front matter, with ``boilerplate`` decided.
+
+    Character counts per line (non-whitespace, Han, clause marks, function characters, digits,
+    breadcrumb marks) come from one numpy pass over the document (``char_stats``) and two prefix-sum
+    lookups per line, instead of a regex call per line and class."""
+    import numpy as np
+
     p = {**CLASSIFIER_DEFAULTS, **{k: v for k, v in params.items() if k in CLASSIFIER_DEFAULTS}}
     lex = boilerplate_lexicon(params)
     fm_end = doc.front_matter_span[1] if doc.front_matter_span else 0
-    lines: list[Line] = []
-    for s, e, text in doc.lines():
+    text = doc.text
+    raw: list[tuple[int, int, str, int]] = []  # (start, end, stripped text, offset of the stripped text)
+    for s, e, line in doc.lines():
         if e <= fm_end:
             continue
-        t = text.strip()
-        if t:
-            lines.append(Line(s, e, t, _nonws(t)))
-    if not lines:
-        return lines
+        lead = line.lstrip()
+        if lead:
+            raw.append((s, e, lead.rstrip(), s + len(line) - len(lead)))
+    if not raw:
+        return []
+
+    # per-line counts from prefix sums (the first 4000 characters of a very long line are its sample)
+    cs = char_stats(text)
+    ts = np.fromiter((r[3] for r in raw), dtype=np.int64, count=len(raw))
+    te = ts + np.fromiter((len(r[2]) for r in raw), dtype=np.int64, count=len(raw))
+    se = np.minimum(te, ts + 4000)
+    ws, han_p, clause_p = cs.prefix("ws5"), cs.prefix("han"), cs.prefix("clause")
+    func_p, dec_p, ast_p = cs.prefix_set(lex.function_set), cs.prefix("dec"), cs.prefix("astral")
+    n_l = ((te - ts) - (ws[te] - ws[ts])).tolist()
+    han_l = (han_p[se] - han_p[ts]).tolist()
+    npunct_l = (clause_p[se] - clause_p[ts]).tolist()
+    func_l = (func_p[se] - func_p[ts]).tolist()
+    punct_any_l = (clause_p[te] > clause_p[ts]).tolist()
+    dec_l = (dec_p[te] > dec_p[ts]).tolist()
+    ast_l = (ast_p[te] > ast_p[ts]).tolist()
+    crumb_p = cs.prefix("crumb")
+    crumb_l = (crumb_p[te] > crumb_p[ts]).tolist()
+    cased_p = cs.prefix("cased")
+    cased_l = (cased_p[te] > cased_p[ts]).tolist()
+    lines = [Line(s, e, t, n) for (s, e, t, _o), n in zip(raw, n_l)]
 
     # document-level context: is punctuation present at all (stripped-punctuation text makes
     # "no punctuation" meaningless as a line signal)
-    long_lines = [ln for ln in lines if ln.n >= p["good_chars"]]
+    long_idx = [i for i, ln in enumerate(lines) if ln.n >= p["good_chars"]]
     punct_doc = True
-    if long_lines:
-        with_punct = sum(1 for ln in long_lines if _CLAUSE_PUNCT.search(ln.text))
-        punct_doc = with_punct >= 0.3 * len(long_lines)
+    if long_idx:
+        with_punct = sum(1 for i in long_idx if punct_any_l[i])
+        punct_doc = with_punct >= 0.3 * len(long_idx)
 
     # hard-wrapped text (old pages, plain-text archives): many lines of one width are prose pieces
     widths: dict[int, int] = {}
-    for ln in long_lines:
-        widths[ln.n] = widths.get(ln.n, 0) + 1
+    for i in long_idx:
+        widths[n_l[i]] = widths.get(n_l[i], 0) + 1
     wrap = 0
     if widths:
         w, c = max(widths.items(), key=lambda kv: (kv[1], kv[0]))
         around = c + widths.get(w - 1, 0) + widths.get(w + 1, 0)
-        if around >= 5 and around >= 0.25 * len(long_lines):
+        if around >= 5 and around >= 0.25 * len(long_idx):
             wrap = w
+
+    # whitespace-free lowercased lines (line_df's key; the phrase search runs on them too)
+    lows: list[str | None] = [("".join(ln.text.split()).lower() if ln.n <= 200 else None) for ln in lines]
 
     ldf = profile.get("line_df") if profile is not None else None
     use_repeat = ldf is not None and getattr(ldf, "n_docs", 0) >= p["repeat_min_docs"]
     repeats: list[int] = []
     if use_repeat:
-        repeats = [ldf.get(line_key(ln.text)) if ln.n <= 200 else 1 for ln in lines]
-        short_enough = [r for ln, r in zip(lines, repeats) if ln.n <= 200]
+        repeats = [ldf.get(k) if k is not None else 1 for k in lows]
+        short_enough = [r for k, r in zip(lows, repeats) if k is not None]
         if len(short_enough) >= 5 and sum(1 for r in short_enough if r >= p["repeat_min_docs"]) > p["repeat_max_share"] * len(short_enough):
             use_repeat = False  # this document is (nearly) a copy of another: its lines are not furniture
 
-    phrases = lex.phrases
+    phrases, phrases_lower = lex.phrases, lex.phrases_lower
     for i, ln in enumerate(lines):
         t = ln.text
-        kind = _strong_structure(t, lex, ln.n)
+        has_digit = dec_l[i] and (not ast_l[i] or _HAS_DIGIT.search(t) is not None)
+        kind = _strong_structure(t, lex, ln.n, has_digit, crumb_l[i])
         if kind:
             ln.cls, ln.kind = BAD, kind
             continue
@@ -282,12 +322,17 @@ def classify_lines(doc, profile, params: dict) -> list[Line]:
             continue
         if phrases is not None and ln.n <= p["phrase_max_chars"]:
             compact = "".join(t.split())
-            m = phrases.search(compact)
+            if phrases_lower is not None and not cased_l[i]:
+                low = lows[i] if lows[i] is not None else compact.lower()
+                m = phrases_lower.search(low)  # no cased non-ASCII: the same match as the re.I pattern
+            else:
+                m = phrases.search(compact)
             if m:
                 body = _BULLET.sub("", compact, count=1) if _BULLET.match(compact) else compact
-                phrase = m.group()
-                k = lex.phrase_kind.get(phrase.lower(), "boilerplate")
-                if len(compact) <= len(phrase) + p["phrase_slack"] or body.lower().startswith(phrase.lower()):
+                found = m.group()
+                phrase = found.lower()
+                k = lex.phrase_kind.get(phrase, "boilerplate")
+                if len(compact) <= len(found) + p["phrase_slack"] or body.lower().startswith(phrase):
                     ln.cls, ln.kind = BAD, k
                     continue
                 if not ends_sentence(t):  # in a sentence the phrase is just a word
@@ -297,7 +342,7 @@ def classify_lines(doc, profile, params: dict) -> list[Line]:
             ln.cls, ln.kind = BAD, "title"
             continue
         ends = ends_sentence(t)
-        if ln.n <= 80 and punct_doc:
+        if ln.n <= 80 and punct_doc and dec_l[i]:  # both stamp patterns need a digit
             m = _STAMP_EDGE.search(t)
             if m:  # "[2005-08-06] 某标题", "某标题 08-16 16:31": a list item or a post header
                 ln.cls, ln.kind = BAD, "list"
@@ -308,11 +353,17 @@ def classify_lines(doc, profile, params: dict) -> list[Line]:
                     ln.cls, ln.kind = BAD, "timestamp"
                     continue
         # prose or not (a very long line is measured on its first 4000 characters)
-        sample = t if len(t) <= 4000 else t[:4000]
-        scale = len(t) / len(sample)
-        han = len(_HAN_RE.findall(sample)) * scale
-        npunct = len(_CLAUSE_PUNCT.findall(sample)) * scale
-        func = len(lex.function_chars.findall(sample)) * scale
+        if len(t) <= 4000:
+            scale = 1.0
+            npunct = float(npunct_l[i])
+        else:
+            scale = len(t) / 4000
+            npunct = npunct_l[i]
+            if t[3999] == "." and t[4000].isdecimal():
+                npunct += 1  # the sample's last character: no digit follows it inside the sample
+            npunct *= scale
+        han = han_l[i] * scale
+        func = func_l[i] * scale
         share = func / han if han else 0.0
         if ln.n < p["short_chars"]:
             ln.cls = SHORT
