@@ -318,7 +318,11 @@ _PERMS = None
 
 
 def minhash_signature(key: str) -> bytes:
-    """64 × uint32 MinHash of the 5-character shingles of ``key``."""
+    """64 × uint32 MinHash of the 5-character shingles of ``key``: for each permutation (a, b), the
+    high 32 bits of min over shingles h of (a·h + b) mod 2⁶⁴. The permutations are evaluated in
+    blocks (an outer product of ≈ 64 K values at a time, so a block stays in cache) instead of one
+    numpy call chain per permutation; the min is taken before the shift (``>> 32`` is monotone) and
+    over all shingles, repeated ones included (they cannot change a minimum)."""
     import numpy as np
 
     global _PERMS
@@ -330,16 +334,19 @@ def minhash_signature(key: str) -> bytes:
     if n <= 0:
         return b""
     with np.errstate(over="ignore"):
-        h = np.zeros(n, dtype=np.uint64)
-        for j in range(_SHINGLE):
-            h = h * np.uint64(1_000_003) + cps[j:j + n]
+        h = cps[:n].copy()
+        for j in range(1, _SHINGLE):
+            h *= np.uint64(1_000_003)
+            h += cps[j:j + n]
         h ^= h >> np.uint64(31)
         h *= np.uint64(0x9E3779B97F4A7C15)
-        h = np.unique(h)
-        sig = np.empty(_NPERM, dtype=np.uint32)
-        for i in range(_NPERM):
-            sig[i] = ((a[i] * h + b[i]) >> np.uint64(32)).min()
-    return sig.tobytes()
+        step = max(1, min(_NPERM, 65536 // n))
+        mins = np.empty(_NPERM, dtype=np.uint64)
+        for i in range(0, _NPERM, step):
+            block = np.multiply.outer(a[i:i + step], h)
+            block += b[i:i + step, None]
+            block.min(axis=1, out=mins[i:i + step])
+    return (mins >> np.uint64(32)).astype(np.uint32).tobytes()
 
 
 @contributor("doc_minhash")
