@@ -25,9 +25,11 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..model import Hit
 from ..profile import contributor
+from ..resources.boilerplate import char_stats
 from . import detector
 from .boilerplate import CLASSIFIER_DEFAULTS, cached_lines
 
@@ -72,7 +74,51 @@ def _count(pat: re.Pattern, text: str) -> int:
 
 
 def _han_stats(text: str) -> tuple[int, int]:
+    """(Han–Han boundaries, Han–space–Han boundaries) of ``text``: the matches of ``_HH`` and
+    ``_H_SPACE_H`` (regex form, for single lines)."""
     return _count(_HH, text), _count(_H_SPACE_H, text)
+
+
+@lru_cache(maxsize=4)
+def _boundaries(text: str):
+    """Prefix counts of Han–Han boundaries (marked on the first character) and of Han–space–Han
+    boundaries (marked on the first space of the run) over the whole text, from ``char_stats``:
+    the same counts as ``_HH`` and ``_H_SPACE_H`` in any span that starts and ends at line
+    boundaries (FM01 and FM03 share them)."""
+    import numpy as np
+
+    cs = char_stats(text)
+    han = cs.mask("han")
+    hh = np.zeros(len(han), dtype=bool)
+    hh[:-1] = han[:-1] & han[1:]
+    sp = cs.mask("space")
+    hsh = np.zeros(len(han), dtype=bool)
+    if sp.any():
+        prev = np.zeros(len(sp), dtype=bool)
+        prev[1:] = sp[:-1]
+        nxt = np.zeros(len(sp), dtype=bool)
+        nxt[:-1] = sp[1:]
+        first = np.flatnonzero(sp & ~prev)  # runs of spaces: first and last character
+        last = np.flatnonzero(sp & ~nxt)
+        ok = (first > 0) & (last < len(han) - 1)
+        first, last = first[ok], last[ok]
+        keep = han[first - 1] & han[last + 1]
+        hsh[first[keep]] = True
+    return cs._cumsum(hh), cs._cumsum(hsh)
+
+
+def _line_bounds(doc):
+    """numpy arrays of the (start, end) of every line of ``doc`` (as ``doc.lines()`` gives them)."""
+    import numpy as np
+
+    n = len(doc.text)
+    starts = np.asarray(doc.line_starts, dtype=np.int64)
+    ends = np.empty_like(starts)
+    ends[:-1] = starts[1:] - 1
+    ends[-1] = n
+    if len(starts) > 1 and starts[-1] == n:  # doc.lines() stops before an empty last line
+        starts, ends = starts[:-1], ends[:-1]
+    return starts, ends
 
 
 @detector("presegmented")
@@ -80,13 +126,16 @@ def presegmented(doc, profile, params):
     text = doc.text
     if " " not in text and "\u3000" not in text:
         return
-    hh, sp = _han_stats(text)
+    hh_p, sp_p = _boundaries(text)
+    hh, sp = int(hh_p[-1]), int(sp_p[-1])
     if sp < int(params["min_boundaries"]) or sp / (hh + sp) < float(params["min_share"]):
         return
     parts = []
-    for s, e, line in doc.lines():
-        lhh, lsp = _han_stats(line)
-        if lsp >= 2 and lsp / (lhh + lsp) >= float(params["min_share"]):
+    starts, ends = _line_bounds(doc)
+    min_share = float(params["min_share"])
+    for s, e, lhh, lsp in zip(starts.tolist(), ends.tolist(), (hh_p[ends] - hh_p[starts]).tolist(),
+                              (sp_p[ends] - sp_p[starts]).tolist()):
+        if lsp >= 2 and lsp / (lhh + lsp) >= min_share:
             parts.append((s, e))
     if not parts:
         return
@@ -102,20 +151,24 @@ presegmented.param_defaults = {"min_share": 0.2, "min_boundaries": 20}
 
 @detector("stripped_punctuation")
 def stripped_punctuation(doc, profile, params):
+    import numpy as np
+
     min_line_han = int(params["min_line_han"])
-    han_total = punct_total = 0
-    bare = []
-    for s, e, line in doc.lines():
-        han = _count(_HAN_RE, line)
-        if han < min_line_han:
-            continue
-        np_ = _count(_PUNCT, line)
-        han_total += han
-        punct_total += np_
-        if np_ == 0:
-            bare.append((s, e))
-    if han_total < int(params["min_han"]) or not bare:
+    cs = char_stats(doc.text)
+    han_p = cs.prefix("han")
+    if han_p[-1] < int(params["min_han"]):
+        return  # not enough Han characters in the whole document, let alone in its long lines
+    starts, ends = _line_bounds(doc)
+    han = han_p[ends] - han_p[starts]
+    sel = han >= min_line_han
+    starts, ends, han = starts[sel], ends[sel], han[sel]
+    punct_p = cs.prefix("punct")
+    np_ = punct_p[ends] - punct_p[starts]
+    han_total, punct_total = int(han.sum()), int(np_.sum())
+    bare_sel = np_ == 0
+    if han_total < int(params["min_han"]) or not bare_sel.any():
         return
+    bare = list(zip(starts[bare_sel].tolist(), ends[bare_sel].tolist()))
     rate = punct_total / han_total
     if rate > float(params["max_rate"]):
         return
@@ -149,7 +202,8 @@ def stripped_digits(doc, profile, params):
                 continue
             found.append((a, b))
     # segmented text: a measure-word token whose numeral token is missing
-    hh, sp = _han_stats(text)
+    hh_p, sp_p = _boundaries(text) if " " in text or "\u3000" in text else ((0,), (0,))
+    hh, sp = int(hh_p[-1]), int(sp_p[-1])
     if sp >= 10 and sp / (hh + sp or 1) >= 0.2:
         for s, e, line in doc.lines():
             prev = None
