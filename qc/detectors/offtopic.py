@@ -37,6 +37,7 @@ from ..model import STATUS_OK, Hit
 from ..profile import contributor
 from ..resources import lexicon, trie_regex
 from ..resources.topic import (
+    BUCKET_BITS,
     _ANNOTATION as _ANNOTATED,
     HAN_CLASS,
     bucket_of,
@@ -115,24 +116,72 @@ def _cut_spans(spans: list[tuple[int, int]], s: int, e: int) -> list[tuple[int, 
 
 
 _HAN_MEMO_MAX = 1 << 20
-_han_memo: list = [None, None]  # (text, (mask, cum)) of the last text: OT01 and OT06 share it
+_memo: list = [None]  # the _TextIndex of the last text: OT01, OT02 and OT06 share it
+
+
+class _TextIndex:
+    """Arrays of one text that several OT rules need, computed once: code points, Han mask,
+    cumulative Han count (O(1) Han counts of any span), line bounds, and (per stop-character set)
+    the hashed bigrams of the Traditional→Simplified folded text. Callers must not modify them."""
+
+    __slots__ = ("text", "cp", "mask", "cum", "_lines", "_bigrams")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.cp = codepoints(text)
+        self.mask = _han_mask(self.cp)
+        self.cum = np.concatenate(([0], np.cumsum(self.mask)))
+        self._lines = None
+        self._bigrams: dict = {}
+
+    def line_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """(starts, ends) of the lines as ``text.split("\\n")`` gives them (ends exclude the newline)."""
+        if self._lines is None:
+            nl = np.flatnonzero(self.cp == 10)
+            self._lines = (np.concatenate(([0], nl + 1)), np.concatenate((nl, [self.cp.size])))
+        return self._lines
+
+    def bigrams(self, stop: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(positions, bucket ids, stop flags) of every adjacent Han pair of the folded text
+        (``text.translate(t2s_table())``: same length, so positions are positions in ``text``);
+        a pair is a stop pair when one of its characters is in ``stop``."""
+        key = stop.tobytes()
+        got = self._bigrams.get(key)
+        if got is None:
+            cp = t2s_codepoints(self.cp)
+            han = _han_mask(cp)
+            pair = han[:-1] & han[1:]
+            pos = np.flatnonzero(pair)
+            ids = bucket_of(cp[pos].astype(np.uint64), cp[pos + 1].astype(np.uint64))
+            tab = stop_table(key)
+            is_stop = tab[np.minimum(cp, len(tab) - 1)]
+            st = is_stop[pos] | is_stop[pos + 1]
+            got = self._bigrams[key] = (pos, ids, st)
+        return got
+
+
+def _text_index(text: str) -> _TextIndex:
+    """The _TextIndex of ``text``, memoised for the last text (a huge text's arrays are not kept
+    alive after its rules)."""
+    ix = _memo[0]
+    if ix is not None and ix.text is text:
+        return ix
+    ix = _TextIndex(text)
+    _memo[0] = ix if len(text) <= _HAN_MEMO_MAX else None
+    return ix
 
 
 def _han_index(text: str):
-    """(Han mask, cumulative Han count) of a text: O(1) Han counts of any span afterwards.
-    Memoised for the last text (callers must not modify the arrays)."""
-    if _han_memo[0] is text:
-        return _han_memo[1]
-    cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    mask = _han_mask(cp)
-    cum = np.concatenate(([0], np.cumsum(mask)))
-    if len(text) <= _HAN_MEMO_MAX:  # a huge text's arrays are not kept alive after its rules
-        _han_memo[0], _han_memo[1] = text, (mask, cum)
-    return mask, cum
+    """(Han mask, cumulative Han count) of a text: O(1) Han counts of any span afterwards."""
+    ix = _text_index(text)
+    return ix.mask, ix.cum
 
 
-def _windows(text: str, s: int, e: int, window: int, mask=None) -> list[tuple[int, int]]:
-    """Split [s, e) into pieces of about ``window`` Han characters, at sentence ends when possible."""
+def _windows(text: str, s: int, e: int, window: int, mask=None, han: int | None = None) -> list[tuple[int, int]]:
+    """Split [s, e) into pieces of about ``window`` Han characters, at sentence ends when possible
+    (``han``: the span's Han count when the caller knows it)."""
+    if han is not None and han < window * 1.5:
+        return [(s, e)]
     part = text[s:e]
     if mask is None:
         han_pos = [m.start() for m in _HAN_RE.finditer(part)]
@@ -164,7 +213,8 @@ def segments(text: str, params: dict, skip: list[tuple[int, int]] | None = None)
     window = int(params["window_han"])
     min_han = int(params["min_segment_han"])
     skip = sorted(skip or [])
-    mask, cum = _han_index(text)
+    ix = _text_index(text)
+    mask, cum = ix.mask, ix.cum
     out: list[tuple[int, int]] = []
     group: list[tuple[int, int]] = []
     group_han = 0
@@ -174,6 +224,29 @@ def segments(text: str, params: dict, skip: list[tuple[int, int]] | None = None)
         if group and group_han >= min_han:
             out.append((group[0][0], group[-1][1]))
         group, group_han = [], 0
+
+    if not skip:
+        # lines without Han change nothing (stripping removes no Han): visit only the others,
+        # with their Han counts from one vectorised subtraction
+        starts, ends = ix.line_bounds()
+        han_line = cum[ends] - cum[starts]
+        sel = np.flatnonzero(han_line)
+        for a, b, han in zip(starts[sel].tolist(), ends[sel].tolist(), han_line[sel].tolist()):
+            piece = text[a:b]
+            a2 = a + len(piece) - len(piece.lstrip())
+            b2 = b - (len(piece) - len(piece.rstrip()))
+            if han >= min_han:
+                flush()
+                out.extend(_windows(text, a2, b2, window, mask, han))
+            else:
+                if group and group_han >= min_han and _INDENT.match(piece):
+                    flush()  # an indented line starts a new paragraph of hard-wrapped text
+                group.append((a2, b2))
+                group_han += han
+                if group_han >= window:
+                    flush()
+        flush()
+        return out
 
     pos = 0
     n = len(text)
@@ -224,22 +297,42 @@ class SegmentVectors:
     def __init__(self, seg: np.ndarray, buckets: np.ndarray, is_stop: np.ndarray, n: int,
                  idf: np.ndarray, stop_factor: float) -> None:
         self.n = n
-        self.vocab, term = np.unique(buckets, return_inverse=True)
+        # one sort of (segment, bucket, stop flag) keys gives the distinct (segment, term) pairs in
+        # (segment, term) order, their counts and how many of their occurrences are stop pairs
+        k = (seg.astype(np.int64) << (BUCKET_BITS + 1)) | (buckets.astype(np.int64) << 1) | is_stop.astype(np.int64)
+        k.sort()
+        g = k >> 1
+        if g.size:
+            first = np.empty(g.size, dtype=bool)
+            first[0] = True
+            np.not_equal(g[1:], g[:-1], out=first[1:])
+            at = np.flatnonzero(first)
+            tf = np.diff(np.append(at, g.size))
+            stop_count = np.add.reduceat(k & 1, at)
+            ug = g[at]
+        else:
+            tf = stop_count = ug = np.zeros(0, dtype=np.int64)
+        bucket = ug & (N_BUCKETS - 1)
+        self.vocab = np.unique(bucket)
         V = max(1, self.vocab.size)
         self.V = V
-        key = seg.astype(np.int64) * V + term
-        ukey, inv, tf = np.unique(key, return_inverse=True, return_counts=True)
-        self.key = ukey
-        self.seg = ukey // V
-        self.term = ukey % V
-        stop_count = np.bincount(inv, weights=is_stop.astype(np.float64), minlength=ukey.size)
-        w = (1.0 + np.log(tf)) * idf[self.vocab[self.term]]
+        self.seg = ug >> BUCKET_BITS
+        self.term = np.searchsorted(self.vocab, bucket)
+        self.key = self.seg * V + self.term
+        w = (1.0 + np.log(tf)) * idf[bucket]
         w = np.where(stop_count >= tf, w * stop_factor, w)
         norm2 = np.bincount(self.seg, weights=w * w, minlength=n)
         norm = np.sqrt(norm2)
         self.w = w / np.where(norm[self.seg] > 0, norm[self.seg], 1.0)
         self.n_bigrams = np.bincount(seg, minlength=n)
         self.nonempty = self.n_bigrams > 0
+        self._self2 = None
+
+    def self2(self) -> np.ndarray:
+        """Squared norm of each segment's vector (as summed, not assumed to be 1)."""
+        if self._self2 is None:
+            self._self2 = np.bincount(self.seg, weights=self.w * self.w, minlength=self.n)
+        return self._self2
 
     def near_dots(self, span: int) -> np.ndarray:
         """near[j, d] = dot product of segments j and j + d, for d = 1..span."""
@@ -260,16 +353,9 @@ def _segment_vectors(text: str, spans, idf: np.ndarray, params: dict) -> Segment
     stop = _stop_codepoints(params["stop_chars"])
     stop_factor = float(params["stop_factor"])
     n = len(spans)
-    if not _ANNOTATED.search(text):
+    if ("(" not in text and "（" not in text) or not _ANNOTATED.search(text):
         # fast path: character-for-character normalisation, so one pass over the whole document
-        cp = t2s_codepoints(codepoints(text))  # = text.translate(t2s_table()), without the string
-        han = _han_mask(cp)
-        pair = han[:-1] & han[1:]
-        pos = np.flatnonzero(pair)
-        ids_all = bucket_of(cp[:-1][pair].astype(np.uint64), cp[1:][pair].astype(np.uint64))
-        tab = stop_table(stop.tobytes())
-        is_stop = tab[np.minimum(cp, len(tab) - 1)]
-        st_all = (is_stop[:-1] | is_stop[1:])[pair]
+        pos, ids_all, st_all = _text_index(text).bigrams(stop)  # on text.translate(t2s_table())
         starts = np.array([a for a, _ in spans], dtype=np.int64)
         ends = np.array([b for _, b in spans], dtype=np.int64)
         seg = np.searchsorted(starts, pos, side="right") - 1
@@ -309,28 +395,30 @@ def _similarities(vecs: SegmentVectors, alive: np.ndarray, radius: int = 0, near
     centre = np.bincount(vecs.term[on], weights=vecs.w[on], minlength=vecs.V)
     c2 = float(centre @ centre)
     cdot = np.bincount(vecs.seg, weights=centre[vecs.term] * vecs.w, minlength=n)
-    self2 = np.bincount(vecs.seg, weights=vecs.w * vecs.w, minlength=n)
+    self2 = vecs.self2()
     if near is None:
         near = vecs.near_dots(2 * radius)
-
-    idx = np.arange(n)
+    width = near.shape[1]
 
     def dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         lo, gap = np.minimum(a, b), np.abs(a - b)
-        return np.where(gap == 0, self2[lo], near[lo, np.minimum(gap, near.shape[1] - 1)])
+        return np.where(gap == 0, self2[lo], near[lo, np.minimum(gap, width - 1)])
 
-    offsets = range(-radius, radius + 1)
-    members = []  # (index array, mask) of each possible member i+d of the left-out set
-    for d in offsets:
-        j = np.clip(idx + d, 0, n - 1)
-        members.append((j, (idx + d >= 0) & (idx + d < n) & live[j]))
+    # the possible members i+d (d = -radius..radius) of each segment i's left-out set, all at once
+    idx = np.arange(n)
+    raw = idx[None, :] + np.arange(-radius, radius + 1)[:, None]
+    j = np.clip(raw, 0, n - 1)
+    m = (raw >= 0) & (raw < n) & live[j]
+    own = np.where(m, dot(idx[None, :], j), 0.0)
+    cen = np.where(m, cdot[j], 0.0)
+    cross = np.where(m[:, None, :] & m[None, :, :], dot(j[:, None, :], j[None, :, :]), 0.0)
     num = cdot.copy()
     r2 = np.full(n, c2)
-    for j, m in members:
-        num -= np.where(m, dot(idx, j), 0.0)
-        r2 -= 2 * np.where(m, cdot[j], 0.0)
-        for k, mk in members:
-            r2 += np.where(m & mk, dot(j, k), 0.0)
+    for a in range(raw.shape[0]):  # summed in a fixed order (results do not depend on vectorising)
+        num -= own[a]
+        r2 -= 2 * cen[a]
+        for b in range(raw.shape[0]):
+            r2 += cross[a, b]
     ok = vecs.nonempty & (r2 > 1e-12)
     sims = np.zeros(n)
     sims[ok] = num[ok] / np.sqrt(r2[ok])
@@ -350,7 +438,8 @@ def topic_outliers(text: str, profile, params: dict, skip=None):
     if usable.sum() < int(params["min_segments"]):
         return None
     _, cum = _han_index(text)
-    han = np.array([cum[e] - cum[s] for s, e in spans], dtype=float)
+    sp = np.array(spans, dtype=np.int64)
+    han = (cum[sp[:, 1]] - cum[sp[:, 0]]).astype(float)
     alive = usable.copy()
     flagged = np.zeros(len(spans), dtype=bool)
     med = 0.0
@@ -407,15 +496,17 @@ def topic_outlier(doc, profile, params):
             runs[-1].append(i)
         else:
             runs.append([int(i)])
-    core_text = "\n".join(text[s:e] for (s, e), f in zip(spans, flagged) if not f)[:EVIDENCE_CHARS]
-
-    doc_terms = top_bigrams(core_text, idf, stop=params["stop_chars"])
+    cum = _han_index(text)[1]
+    doc_terms = None  # computed once, and only when a run is long enough to report
     for run in runs:
         s, e = spans[run[0]][0], spans[run[-1]][1]
         sim = float(np.mean(sims[run]))
-        n_han = _han_count(text[s:e])
+        n_han = int(cum[e] - cum[s])
         if n_han < int(params["min_outlier_han"]):
             continue  # a short aside: too little text to call it foreign with confidence
+        if doc_terms is None:
+            core_text = "\n".join(text[a:b] for (a, b), f in zip(spans, flagged) if not f)[:EVIDENCE_CHARS]
+            doc_terms = top_bigrams(core_text, idf, stop=params["stop_chars"])
         seg_terms = top_bigrams(text[s:e][:EVIDENCE_CHARS], idf, stop=params["stop_chars"])
         yield Hit(
             s, e,
