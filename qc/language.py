@@ -71,6 +71,73 @@ def _sample(text: str) -> str:
     return text[:_SAMPLE] + "\n" + text[mid:mid + _SAMPLE]
 
 
+class _LazyProbMap(dict):
+    """langdetect's ``word_lang_prob_map`` (n-gram → probability per language), each row built on
+    first use: the same rows ``DetectorFactory.add_profile`` builds for all ~88,000 n-grams at
+    load time (~0.4–0.8 s per process), of which one detection reads a few hundred.
+
+    Every n-gram is a key from the start (mapped to None), so langdetect's ``w in map`` stays a
+    plain dict lookup; ``map[w]`` fills the row: ``1.0 * freq / n_words[len(w) - 1]`` for each
+    language whose profile has the n-gram (lengths 1–3), else 0.0, in the profiles' load order."""
+
+    __slots__ = ("_profiles",)
+
+    def __init__(self, profiles: list[tuple[dict, list]]):
+        super().__init__()
+        self._profiles = profiles
+        for freq, _ in profiles:
+            self.update(dict.fromkeys(freq))
+
+    def __getitem__(self, word):
+        row = dict.__getitem__(self, word)
+        if row is None:
+            n = len(word)
+            row = [0.0] * len(self._profiles)
+            if 1 <= n <= 3:
+                for j, (freq, n_words) in enumerate(self._profiles):
+                    count = freq.get(word)
+                    if count is not None:
+                        row[j] = 1.0 * count / n_words[n - 1]
+            dict.__setitem__(self, word, row)
+        return row
+
+
+@lru_cache(maxsize=1)
+def _install_lazy_factory() -> bool:
+    """Give langdetect a factory whose profiles are parsed but whose probability rows are built
+    lazily (:class:`_LazyProbMap`); the languages, their order (the profile directory's listing,
+    as ``load_profile`` reads it) and every probability are the ones langdetect would load.
+    Leaves langdetect alone when it already has a factory or anything here fails."""
+    import json
+    import os
+
+    from langdetect import detector_factory as df
+
+    if df._factory is not None:
+        return False
+    try:
+        folder = df.PROFILES_DIRECTORY
+        langs: list[str] = []
+        profiles: list[tuple[dict, list]] = []
+        for name in os.listdir(folder):
+            path = os.path.join(folder, name)
+            if name.startswith(".") or not os.path.isfile(path):
+                continue
+            with open(path, encoding="utf-8") as fh:
+                data = json.load(fh)
+            if data["name"] in langs:
+                return False
+            langs.append(data["name"])
+            profiles.append((data["freq"], data["n_words"]))
+        factory = df.DetectorFactory()
+        factory.langlist = langs
+        factory.word_lang_prob_map = _LazyProbMap(profiles)
+    except Exception:  # pragma: no cover - an unexpected profile layout: langdetect loads its own
+        return False
+    df._factory = factory
+    return True
+
+
 def top_language(text: str) -> tuple[str | None, float | None]:
     """langdetect's top language and its probability (seeded, so deterministic); (None, None)
     when langdetect finds no features."""
@@ -79,6 +146,7 @@ def top_language(text: str) -> tuple[str | None, float | None]:
         from langdetect.lang_detect_exception import LangDetectException
     except ImportError:  # pragma: no cover - a declared dependency
         return None, None
+    _install_lazy_factory()
     DetectorFactory.seed = 0
     try:
         best = detect_langs(text)[0]

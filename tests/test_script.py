@@ -441,3 +441,44 @@ def test_realdata_mixed_page_and_false_alarm_budget():
 def test_shipped_syllable_table_equals_the_one_built_from_pypinyin():
     """SC06 reads rules/lexicons/pinyin-syllables.txt; it must be the set pypinyin gives."""
     assert sd._pinyin_syllables() == sd._pypinyin_syllables()
+
+
+# --------------------------------------------------------------------------- exact fast paths
+
+
+def test_convert_equals_opencc_on_real_pages_and_generated_mixtures():
+    """opencc_tables.convert (candidate phrases found in numpy, the rest str.translate) gives
+    OpenCC's own t2s/s2t output exactly: real pages, their conversions, slices and mixtures."""
+    import random
+
+    ref = {HANS: opencc.OpenCC("t2s"), HANT: S2T}
+    texts = [open(p, encoding="utf-8", errors="replace").read()[:1200] for p in _gold_pages()[::2]]
+    texts += SIMPLIFIED + ["", "国", "後", "a", "  ", "乾隆皇帝，头发。", "碧娜芝．布托", "乔治．布希说：“发财”"]
+    rnd = random.Random(7)
+    samples = []
+    for t in texts:
+        samples += [t, S2T.convert(t)]
+        a = rnd.randrange(0, max(1, len(t)))
+        samples.append(t[a:a + rnd.randrange(1, 200)])
+        samples.append(t[:100] + S2T.convert(t[100:200]) + t[200:300])
+    for s in samples:
+        for to in (HANS, HANT):
+            assert convert(s, to) == ref[to].convert(s), (to, s[:80])
+
+
+def test_lazy_langdetect_profiles_equal_langdetect_own():
+    """qc.language's lazily built probability rows are the rows langdetect's own loader builds."""
+    from langdetect import detector_factory as df
+
+    from qc.language import _install_lazy_factory, top_language
+
+    top_language("warm up the factory with an English sentence")
+    _install_lazy_factory()
+    lazy = df._factory
+    ref = df.DetectorFactory()
+    ref.load_profile(df.PROFILES_DIRECTORY)
+    assert lazy.langlist == ref.langlist
+    m = lazy.word_lang_prob_map
+    assert set(m) == set(ref.word_lang_prob_map)
+    words = sorted(ref.word_lang_prob_map)[::15]  # every 15th n-gram (building all rows takes seconds)
+    assert [m[w] for w in words] == [ref.word_lang_prob_map[w][:len(ref.langlist)] for w in words]
