@@ -14,6 +14,7 @@ import hashlib
 import os
 import re
 import stat
+import threading
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
@@ -136,6 +137,9 @@ def _looks_utf16(raw: bytes) -> str | None:
     return None
 
 
+_CTRL_BYTES = bytes(b for b in range(0x20) if b < 0x09 or b >= 0x0E)
+
+
 def is_binary(raw: bytes) -> bool:
     """NUL bytes beyond a stray one or two (and not UTF-16), or many control bytes."""
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF8)):
@@ -146,48 +150,71 @@ def is_binary(raw: bytes) -> bool:
     nuls = sample.count(0)
     if nuls > max(2, len(sample) // 100) and not _looks_utf16(raw):
         return True
-    ctrl = sum(1 for b in sample if b < 0x09 or 0x0E <= b < 0x20)
+    ctrl = len(sample) - len(sample.translate(None, _CTRL_BYTES))
     return ctrl > 0.1 * len(sample)
 
 
+class _DecodeLog(threading.local):
+    def __init__(self) -> None:
+        self.events: list[tuple[int, int]] = []
+        self.repl = "\ufffd"
+
+
+_LOG = _DecodeLog()
+
+
+def _record_error(e: UnicodeDecodeError) -> tuple[str, int]:
+    end = max(e.end, e.start + 1)
+    _LOG.events.append((e.start, end))
+    return _LOG.repl, end
+
+
+codecs.register_error("qc-record", _record_error)
+
+
 def _decode_with_offsets(raw: bytes, encoding: str) -> tuple[str, list[int], list[tuple[int, int]], int]:
-    """Decode replacing bad bytes with U+FFFD; return text, bad byte offsets, char spans, count."""
-    dec = codecs.getincrementaldecoder(encoding)(errors="strict")
-    out: list[str] = []
-    offsets: list[int] = []
-    spans: list[tuple[int, int]] = []
-    nerr = 0
-    pos = 0
-    n = len(raw)
-    chars = 0
-    while pos < n:
+    """Decode replacing bad bytes with U+FFFD; return text, bad byte offsets, char spans, count.
+
+    One C-speed decode with an error handler that logs each bad byte run. The replacement
+    characters are then found in the text; if the text also holds real U+FFFD, it is decoded
+    once more with a noncharacter the text lacks as the marker, so the spans are exact."""
+    _LOG.events, _LOG.repl = [], "\ufffd"
+    text = raw.decode(encoding, errors="qc-record")
+    events = _LOG.events
+    if not events:
+        return text, [], [], 0
+    marker = "\ufffd"
+    if text.count(marker) != len(events):
+        marker = next((c for c in map(chr, range(0xFDD0, 0xFDF0)) if c not in text), "\ufffd")
+        _LOG.events, _LOG.repl = [], marker
         try:
-            s = dec.decode(raw[pos:], final=True)
-            out.append(s)
-            chars += len(s)
-            break
-        except UnicodeDecodeError as e:
-            if e.end <= e.start and e.start >= len(raw) - pos:  # truncated at the end
-                e.end = e.start + 1
-            good = raw[pos : pos + e.start]
-            dec.reset()
-            s = dec.decode(good, final=True) if good else ""
-            out.append(s)
-            chars += len(s)
-            bad_len = max(1, e.end - e.start)
-            for k in range(bad_len):
-                if len(offsets) < MAX_ERROR_OFFSETS:
-                    offsets.append(pos + e.start + k)
-            nerr += bad_len
-            if spans and spans[-1][1] == chars:
-                spans[-1] = (spans[-1][0], chars + 1)
-            else:
-                spans.append((chars, chars + 1))
-            out.append("\ufffd")
-            chars += 1
-            pos += e.start + bad_len
-            dec.reset()
-    return "".join(out), offsets, spans, nerr
+            marked = raw.decode(encoding, errors="qc-record")
+        finally:
+            _LOG.repl = "\ufffd"
+        events = _LOG.events
+    else:
+        marked = text
+    offsets: list[int] = []
+    nerr = 0
+    for a, b in events:
+        nerr += b - a
+        if len(offsets) < MAX_ERROR_OFFSETS:
+            offsets.extend(range(a, min(b, a + MAX_ERROR_OFFSETS - len(offsets))))
+    spans: list[tuple[int, int]] = []
+    i = marked.find(marker)
+    while i != -1:
+        if spans and spans[-1][1] == i:
+            spans[-1] = (spans[-1][0], i + 1)
+        else:
+            spans.append((i, i + 1))
+        i = marked.find(marker, i + 1)
+    if marker != "\ufffd":
+        text = marked.replace(marker, "\ufffd")
+    _LOG.events = []
+    return text, offsets, spans, nerr
+
+
+_WRONG_CODEC_CHARS = re.compile("[\ufffd\x80-\x9f\ue000-\uf8ff]")
 
 
 def _plausibility(text: str) -> float:
@@ -196,7 +223,7 @@ def _plausibility(text: str) -> float:
     controls, private-use characters)."""
     sample = text[:20000]
     ratio, han = common_ratio(sample)
-    bad = sum(1 for ch in sample if ch == "\ufffd" or "\x80" <= ch <= "\x9f" or "\ue000" <= ch <= "\uf8ff")
+    bad = len(_WRONG_CODEC_CHARS.findall(sample))
     base = ratio if han else 0.5
     return base - 5 * bad / max(1, len(sample))
 
