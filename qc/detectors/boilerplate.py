@@ -259,20 +259,16 @@ def classify_lines(doc, profile, params: dict) -> list[Line]:
     cs = char_stats(text)
     ts = np.fromiter((r[3] for r in raw), dtype=np.int64, count=len(raw))
     te = ts + np.fromiter((len(r[2]) for r in raw), dtype=np.int64, count=len(raw))
+    func = "set:" + lex.function_set
+    ws_c, han_c, clause_c, func_c, dec_c, crumb_c, cased_c, ast_c = cs.span_counts(
+        ("ws5", "han", "clause", func, "dec", "crumb", "cased", "astral"), ts, te)
+    n_l = ((te - ts) - ws_c).tolist()
+    punct_any_l = (clause_c > 0).tolist()
+    dec_l, crumb_l, cased_l, ast_l = (dec_c > 0).tolist(), (crumb_c > 0).tolist(), (cased_c > 0).tolist(), (ast_c > 0).tolist()
     se = np.minimum(te, ts + 4000)
-    ws, han_p, clause_p = cs.prefix("ws5"), cs.prefix("han"), cs.prefix("clause")
-    func_p, dec_p, ast_p = cs.prefix_set(lex.function_set), cs.prefix("dec"), cs.prefix("astral")
-    n_l = ((te - ts) - (ws[te] - ws[ts])).tolist()
-    han_l = (han_p[se] - han_p[ts]).tolist()
-    npunct_l = (clause_p[se] - clause_p[ts]).tolist()
-    func_l = (func_p[se] - func_p[ts]).tolist()
-    punct_any_l = (clause_p[te] > clause_p[ts]).tolist()
-    dec_l = (dec_p[te] > dec_p[ts]).tolist()
-    ast_l = (ast_p[te] > ast_p[ts]).tolist()
-    crumb_p = cs.prefix("crumb")
-    crumb_l = (crumb_p[te] > crumb_p[ts]).tolist()
-    cased_p = cs.prefix("cased")
-    cased_l = (cased_p[te] > cased_p[ts]).tolist()
+    if (se < te).any():  # a line over 4000 characters is measured on its first 4000
+        han_c, clause_c, func_c = cs.span_counts(("han", "clause", func), ts, se)
+    han_l, npunct_l, func_l = han_c.tolist(), clause_c.tolist(), func_c.tolist()
     lines = [Line(s, e, t, n) for (s, e, t, _o), n in zip(raw, n_l)]
 
     # document-level context: is punctuation present at all (stripped-punctuation text makes
@@ -307,25 +303,30 @@ def classify_lines(doc, profile, params: dict) -> list[Line]:
             use_repeat = False  # this document is (nearly) a copy of another: its lines are not furniture
 
     phrases, phrases_lower = lex.phrases, lex.phrases_lower
+    strong_lines, weak_lines = lex.strong_lines, lex.weak_lines
+    repeat_min, phrase_max = p["repeat_min_docs"], p["phrase_max_chars"]
+    short_chars, good_chars, long_chars = p["short_chars"], p["good_chars"], p["long_chars"]
+    fshare, fshare2 = p["function_share"], p["function_share"] / 2
     for i, ln in enumerate(lines):
         t = ln.text
+        n = ln.n
         has_digit = dec_l[i] and (not ast_l[i] or _HAS_DIGIT.search(t) is not None)
-        kind = _strong_structure(t, lex, ln.n, has_digit, crumb_l[i])
+        kind = _strong_structure(t, lex, n, has_digit, crumb_l[i])
         if kind:
             ln.cls, ln.kind = BAD, kind
             continue
-        key = norm_key(t) if ln.n <= 60 else ""
-        if key in lex.strong_lines:
-            ln.cls, ln.kind = BAD, lex.strong_lines[key]
+        key = norm_key(t) if n <= 60 else ""
+        if key in strong_lines:
+            ln.cls, ln.kind = BAD, strong_lines[key]
             continue
-        if use_repeat and repeats[i] >= p["repeat_min_docs"]:
+        if use_repeat and repeats[i] >= repeat_min:
             # evidence, not a verdict: its neighbours decide (a heading such as 参考文献 repeats too)
             ln.cls, ln.kind = WEAK, "repeated"
             continue
-        if key in lex.weak_lines:
-            ln.cls, ln.kind = WEAK, lex.weak_lines[key]
+        if key in weak_lines:
+            ln.cls, ln.kind = WEAK, weak_lines[key]
             continue
-        if phrases is not None and ln.n <= p["phrase_max_chars"]:
+        if phrases is not None and n <= phrase_max:
             compact = "".join(t.split())
             if phrases_lower is not None and not cased_l[i]:
                 low = lows[i] if lows[i] is not None else compact.lower()
@@ -343,16 +344,16 @@ def classify_lines(doc, profile, params: dict) -> list[Line]:
                 if not ends_sentence(t):  # in a sentence the phrase is just a word
                     ln.cls, ln.kind = WEAK, k
                     continue
-        if ln.n <= 80 and (i < 3) and _title_bar(t, lex):
+        if i < 3 and n <= 80 and _title_bar(t, lex):
             ln.cls, ln.kind = BAD, "title"
             continue
         ends = ends_sentence(t)
-        if ln.n <= 80 and punct_doc and dec_l[i]:  # both stamp patterns need a digit
+        if n <= 80 and punct_doc and dec_l[i]:  # both stamp patterns need a digit
             m = _STAMP_EDGE.search(t)
             if m:  # "[2005-08-06] 某标题", "某标题 08-16 16:31": a list item or a post header
                 ln.cls, ln.kind = BAD, "list"
                 continue
-            if ln.n <= 40 and not ends:
+            if n <= 40 and not ends:
                 m = _ANY_STAMP.search(t)
                 if m and len(_HAN_RE.findall(t[:m.start()] + t[m.end():])) <= 8:
                     ln.cls, ln.kind = BAD, "timestamp"
@@ -370,22 +371,22 @@ def classify_lines(doc, profile, params: dict) -> list[Line]:
         han = han_l[i] * scale
         func = func_l[i] * scale
         share = func / han if han else 0.0
-        if ln.n < p["short_chars"]:
+        if n < short_chars:
             ln.cls = SHORT
-        elif han < 0.3 * ln.n:  # mostly Latin/digits: prose if it reads as sentences
+        elif han < 0.3 * n:  # mostly Latin/digits: prose if it reads as sentences
             words = len(t.split())
-            ln.cls = GOOD if (ln.n >= p["good_chars"] and words >= 6 and npunct >= 1) else NEAR
+            ln.cls = GOOD if (n >= good_chars and words >= 6 and npunct >= 1) else NEAR
         elif not punct_doc:
-            ln.cls = GOOD if ln.n >= p["good_chars"] and share >= p["function_share"] else NEAR
-        elif ln.n >= p["long_chars"] and npunct >= 2:
+            ln.cls = GOOD if n >= good_chars and share >= fshare else NEAR
+        elif n >= long_chars and npunct >= 2:
             ln.cls = GOOD
-        elif wrap and abs(ln.n - wrap) <= 1 and npunct >= 1 and han >= 0.5 * ln.n:
+        elif wrap and abs(n - wrap) <= 1 and npunct >= 1 and han >= 0.5 * n:
             ln.cls = GOOD  # a piece of a hard-wrapped paragraph
-        elif ln.n >= p["good_chars"] and ends and share >= p["function_share"]:
+        elif n >= good_chars and ends and share >= fshare:
             ln.cls = GOOD
-        elif ends and share >= p["function_share"] / 2 and han >= p["short_chars"]:
+        elif ends and share >= fshare2 and han >= short_chars:
             ln.cls = GOOD  # a short sentence (a line of verse, a one-line paragraph)
-        elif not ends and (npunct == 0 and share < p["function_share"] / 2 or ln.n < p["good_chars"]):
+        elif not ends and (npunct == 0 and share < fshare2 or n < good_chars):
             ln.cls = WEAK  # headline-like: no closing punctuation, short or few function characters
         else:
             ln.cls = NEAR
@@ -398,13 +399,13 @@ def _resolve(lines: list[Line], p: dict, punct_doc: bool = True) -> None:
     n = len(lines)
     cls = [ln.cls for ln in lines]
     # a one-sentence item between two timestamps (or a rail header and a timestamp): a headline/date rail
+    max_item = p["list_item_max_chars"]
     for i in range(1, n - 1):
-        t = lines[i].text
-        if cls[i] in (GOOD, NEAR) and lines[i].n <= p["list_item_max_chars"] \
-                and t.count("。") + t.count("！") + t.count("？") <= 1:  # one sentence at most
+        if cls[i - 1] == BAD and cls[i + 1] == BAD and cls[i] in (GOOD, NEAR) and lines[i].n <= max_item:
+            t = lines[i].text
             a, b = lines[i - 1], lines[i + 1]
-            if cls[i - 1] == BAD and cls[i + 1] == BAD and "timestamp" in (a.kind, b.kind) \
-                    and {a.kind, b.kind} <= {"timestamp", "related", "link", "url"}:
+            if t.count("。") + t.count("！") + t.count("？") <= 1 and "timestamp" in (a.kind, b.kind) \
+                    and {a.kind, b.kind} <= {"timestamp", "related", "link", "url"}:  # one sentence at most
                 lines[i].kind = "list"
     for ln in lines:
         if ln.kind == "list":

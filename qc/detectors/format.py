@@ -151,19 +151,12 @@ presegmented.param_defaults = {"min_share": 0.2, "min_boundaries": 20}
 
 @detector("stripped_punctuation")
 def stripped_punctuation(doc, profile, params):
-    import numpy as np
-
     min_line_han = int(params["min_line_han"])
     cs = char_stats(doc.text)
-    han_p = cs.prefix("han")
-    if han_p[-1] < int(params["min_han"]):
-        return  # not enough Han characters in the whole document, let alone in its long lines
     starts, ends = _line_bounds(doc)
-    han = han_p[ends] - han_p[starts]
+    han, np_ = cs.span_counts(("han", "punct"), starts, ends)
     sel = han >= min_line_han
-    starts, ends, han = starts[sel], ends[sel], han[sel]
-    punct_p = cs.prefix("punct")
-    np_ = punct_p[ends] - punct_p[starts]
+    starts, ends, han, np_ = starts[sel], ends[sel], han[sel], np_[sel]
     han_total, punct_total = int(han.sum()), int(np_.sum())
     bare_sel = np_ == 0
     if han_total < int(params["min_han"]) or not bare_sel.any():

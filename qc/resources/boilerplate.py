@@ -153,57 +153,100 @@ def _class_table():
 
 @lru_cache(maxsize=8)
 def _set_table(chars: str):
-    """Membership table for an arbitrary character set (index ``_ASTRAL``: any astral member)."""
+    """Membership table for an arbitrary character set, and the set's astral members."""
     import numpy as np
 
     t = np.zeros(_ASTRAL + 1, dtype=bool)
-    astral = [c for c in chars if ord(c) >= _ASTRAL]
     for c in chars:
         if ord(c) < _ASTRAL:
             t[ord(c)] = True
-    return t, np.array(sorted(ord(c) for c in astral), dtype=np.uint32)
+    return t, np.array(sorted(ord(c) for c in chars if ord(c) >= _ASTRAL), dtype=np.uint32)
+
+
+def _class_member_table(name: str):
+    """Membership table (index ``_ASTRAL`` = every astral character) of class ``name`` without the
+    dot rule; ``set:<chars>`` names an arbitrary set."""
+    if name.startswith("set:"):
+        return _set_table(name[4:])[0]
+    return (_class_table() & BITS[name]) != 0
+
+
+_LANE = 21  # bits per count in a packed prefix sum: three counts per int64, texts below 2**21 characters
+_LANE_MASK = (1 << _LANE) - 1
+
+
+@lru_cache(maxsize=16)
+def _packed_table(names: tuple[str, ...]):
+    """int64 table: class i of ``names`` (at most three) in bits [21·i, 21·i + 21)."""
+    import numpy as np
+
+    t = np.zeros(_ASTRAL + 1, dtype=np.int64)
+    for i, name in enumerate(names):
+        t |= _class_member_table(name).astype(np.int64) << (_LANE * i)
+    return t
 
 
 class CharStats:
-    """Character classes of one text and prefix counts per class: ``prefix(name)[j] - prefix(name)[i]``
-    is the number of characters of class ``name`` in ``text[i:j]``. Classes: ``han``, ``clause``
+    """Character classes of one text, counted over spans. Classes: ``han``, ``clause``
     (``[，。！？；：、,!?;:…]|\\.(?!\\d)``), ``punct`` (FM02's marks, same dot rule), ``ws5``, ``dec``
     (``\\d``; astral characters count), ``crumb``, ``space``, ``cased`` (non-ASCII letters with case;
-    astral characters count), ``astral``."""
+    astral characters count), ``astral``, and ``set:<chars>`` (any character of ``chars``).
 
-    __slots__ = ("text", "cps", "cls", "_prefix", "_dot_ok")
+    ``span_counts`` counts up to three classes with one table lookup and one prefix sum (the counts
+    packed into 21-bit lanes of an int64); ``prefix``/``mask`` give one class at a time."""
+
+    __slots__ = ("text", "cps", "_idx", "_cls", "_prefix", "_dots")
 
     def __init__(self, text: str):
         import numpy as np
 
         self.text = text
         self.cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        self.cls = _class_table()[np.minimum(self.cps, _ASTRAL)]
-        self._prefix: dict[str, object] = {}
-        self._dot_ok = None
+        self._idx = np.minimum(self.cps, _ASTRAL)
+        self._cls = None
+        self._prefix: dict = {}
+        self._dots = None
+
+    @property
+    def cls(self):
+        if self._cls is None:
+            self._cls = _class_table()[self._idx]
+        return self._cls
+
+    def dot_ok(self):
+        """Positions of ``\\.(?!\\d)`` matches: a full stop not followed by a decimal digit."""
+        if self._dots is None:
+            import numpy as np
+
+            if "." not in self.text:
+                self._dots = np.zeros(0, dtype=np.int64)
+            else:
+                text = self.text
+                dots = np.flatnonzero(self.cps == 46)
+                nxt = dots + 1
+                inside = nxt < len(text)
+                nxt_dec = np.zeros(len(dots), dtype=bool)
+                nxt_dec[inside] = (self.cls[nxt[inside]] & BITS["dec"]) != 0
+                for k in np.flatnonzero(inside & ((self.cls[np.minimum(nxt, len(text) - 1)] & BITS["astral"]) != 0)).tolist():
+                    nxt_dec[k] = text[int(nxt[k])].isdecimal()  # astral digits: ask Python
+                self._dots = dots[~nxt_dec]
+        return self._dots
 
     def mask(self, name: str):
         """Boolean array: is each character of class ``name``."""
+        import numpy as np
+
+        if name.startswith("set:"):
+            table, astral = _set_table(name[4:])
+            m = table[self._idx]
+            if len(astral):
+                m &= self.cps < _ASTRAL
+                m |= np.isin(self.cps, astral)
+            return m
+        m = (self.cls & BITS[name]) != 0
         if name in ("clause", "punct"):
-            return ((self.cls & BITS[name]) != 0) | self.dot_ok()
-        return (self.cls & BITS[name]) != 0
-
-    def dot_ok(self):
-        """``\\.(?!\\d)``: a full stop not followed by a decimal digit."""
-        if self._dot_ok is None:
-            import numpy as np
-
-            cls, dot, dec = self.cls, BITS["dot"], BITS["dec"]
-            ok = (cls & dot) != 0
-            if ok.any():
-                nxt_dec = np.zeros(len(cls), dtype=bool)
-                nxt_dec[:-1] = (cls[1:] & dec) != 0
-                ast = (cls[1:] & BITS["astral"]) != 0
-                for i in np.flatnonzero(ok[:-1] & ast).tolist():  # astral digits: ask Python
-                    nxt_dec[i] = self.text[i + 1].isdecimal()
-                ok &= ~nxt_dec
-            self._dot_ok = ok
-        return self._dot_ok
+            m[self.dot_ok()] = True
+        return m
 
     def prefix(self, name: str):
         """Prefix counts (int64 array of len(text)+1) of class ``name``."""
@@ -213,21 +256,38 @@ class CharStats:
             self._prefix[name] = p
         return p
 
-    def prefix_set(self, chars: str):
-        """Prefix counts of the characters in ``chars`` (e.g. the function characters)."""
-        key = "set:" + chars
-        p = self._prefix.get(key)
-        if p is None:
-            import numpy as np
+    def span_counts(self, names: tuple[str, ...], starts, ends) -> list:
+        """For each class of ``names``: an int64 array of its counts in ``text[starts[i]:ends[i]]``."""
+        import numpy as np
 
-            table, astral = _set_table(chars)
-            m = table[np.minimum(self.cps, _ASTRAL)]
-            if len(astral):
-                m &= self.cps < _ASTRAL
-                m |= np.isin(self.cps, astral)
-            p = self._cumsum(m)
-            self._prefix[key] = p
-        return p
+        out: list = [None] * len(names)
+        if len(self.cps) >= _LANE_MASK:
+            for k, name in enumerate(names):
+                p = self.prefix(name)
+                out[k] = p[ends] - p[starts]
+            return out
+        for g in range(0, len(names), 3):
+            grp = tuple(nm for nm in names[g:g + 3])
+            if any(nm.startswith("set:") and len(_set_table(nm[4:])[1]) for nm in grp):
+                for k, name in enumerate(grp):  # a set with astral members: one class at a time
+                    p = self.prefix(name)
+                    out[g + k] = p[ends] - p[starts]
+                continue
+            key = ("packed", grp)
+            p = self._prefix.get(key)
+            if p is None:
+                p = np.zeros(len(self.cps) + 1, dtype=np.int64)
+                np.cumsum(_packed_table(grp)[self._idx], out=p[1:])
+                self._prefix[key] = p
+            d = p[ends] - p[starts]
+            for k, name in enumerate(grp):
+                c = (d >> (_LANE * k)) & _LANE_MASK if k else d & _LANE_MASK
+                if name in ("clause", "punct"):
+                    dots = self.dot_ok()
+                    if len(dots):
+                        c = c + (np.searchsorted(dots, ends) - np.searchsorted(dots, starts))
+                out[g + k] = c
+        return out
 
     @staticmethod
     def _cumsum(mask):
