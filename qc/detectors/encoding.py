@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache as _lru_cache
+from typing import NamedTuple
 
 from ..model import STATUS_BINARY, STATUS_EMPTY, STATUS_MALFORMED, STATUS_OK, STATUS_UNREADABLE, Hit
 from ..resources import mojibake as mj
@@ -45,11 +46,57 @@ HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _FFFD = re.compile("\ufffd+")
 # ? runs next to Han: "??" or more touching Han, or "?" squeezed between two Han characters
 _QRUN = re.compile(rf"(?<=[{HAN}])\?{{2,}}|\?{{2,}}(?=[{HAN}])")
-_INVISIBLE = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x80-\x9f"  # C0 (not \t \n \r) and C1 controls
+_INVISIBLE_CLASS = (
+    "\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x80-\x9f"  # C0 (not \t \n \r) and C1 controls
     "\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069"  # zero-width and bidi controls (U+FEFF: bom_inside)
-    "\ue000-\uf8ff]+"  # private use
+    "\ue000-\uf8ff"  # private use
 )
+_INVISIBLE = re.compile(f"[{_INVISIBLE_CLASS}]+")
+
+
+# ----------------------------------------------------------------------------------------------
+# Shared pre-filter: one regex pass per document tells every rule whether it has work to do.
+# ----------------------------------------------------------------------------------------------
+
+
+class _Scan(NamedTuple):
+    clusters: tuple[int, ...]  # where a cluster of suspicious characters can start (EN06–EN08)
+    invisible: int  # first invisible/control character (EN02), -1 if none
+    latin: int  # first Latin-1 pair that may be mojibake (EN09), -1 if none
+
+
+@_lru_cache(maxsize=4)
+def _prefilter_re(top: int) -> re.Pattern:
+    """One leading character class (suspicious ∪ invisible ∪ Latin-1 letters) lets the regex engine
+    skip clean text at C speed; a lookbehind then says which rule the character is for, and a
+    lookahead of constant length checks that a cluster / a Latin pair really starts there. Each
+    match is one character, so no candidate hides another."""
+    sus = _suspicious_class(top)
+    return re.compile(f"[{sus[1:-1]}{_INVISIBLE_CLASS}\u00a1-\u017f]"
+                      f"(?:(?<={sus})(?={_cluster_tail(sus, True)})()"
+                      f"|(?<=[{_INVISIBLE_CLASS}])()"
+                      f"|(?<=[\u00a1-\u017f])(?=[{_LATIN_NEXT}])())")
+
+
+@_lru_cache(maxsize=8)
+def _prefilter(text: str, top: int) -> _Scan:
+    """Candidates for the EN rules in ``text``, one pass (cached: every rule of a document shares it).
+    Clean text has few: rare Han characters that start no cluster do not match at all."""
+    clusters: list[int] = []
+    invisible = latin = -1
+    for m in _prefilter_re(top).finditer(text):
+        k = m.lastindex
+        if k == 1:
+            clusters.append(m.start())
+        elif k == 2:
+            if invisible < 0:
+                invisible = m.start()
+        elif latin < 0:
+            latin = m.start()
+    return _Scan(tuple(clusters), invisible, latin)
+
+
+_PREFILTER_TOP = 2000  # the rules' default common_top: rules without that parameter use it
 
 _NAMES = {
     "\u200b": "ZERO WIDTH SPACE", "\u200c": "ZERO WIDTH NON-JOINER", "\u200d": "ZERO WIDTH JOINER",
@@ -82,7 +129,7 @@ def replacement_chars(doc, profile, params):
             yield Hit(m.start(), m.end(),
                       f"{n} replacement character{'s' if n > 1 else ''} (U+FFFD): bytes here were lost in decoding",
                       evidence={"count": n})
-    if params.get("question_runs", True) and "?" in text:
+    if params.get("question_runs", True) and "??" in text:
         for m in _QRUN.finditer(text):
             n = m.end() - m.start()
             yield Hit(m.start(), m.end(),
@@ -96,7 +143,10 @@ replacement_chars.param_defaults = {"question_runs": True}
 @detector("invisible_chars")
 def invisible_chars(doc, profile, params):
     text = doc.text
-    for m in _INVISIBLE.finditer(text):
+    first = _prefilter(text, _PREFILTER_TOP).invisible
+    if first < 0:
+        return
+    for m in _INVISIBLE.finditer(text, first):
         s = m.group()
         if m.start() == 0 and s == "\ufeff":
             continue  # leading BOM is a file-encoding matter
@@ -191,16 +241,38 @@ def _ranges(chars: list[int]) -> str:
 
 
 @_lru_cache(maxsize=4)
-def _cluster_re(top: int) -> re.Pattern:
+def _suspicious_class(top: int) -> str:
+    """Regex class of suspicious characters: Han outside the ``top`` frequent ones, GBK symbol rows."""
     common = frequent_han(top)
     rare = [o for lo, hi in ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
             for o in range(lo, hi + 1) if chr(o) not in common]
-    sus = f"[{_ranges(rare)}{_SUSPICIOUS_SYMBOLS}]"
+    return f"[{_ranges(rare)}{_SUSPICIOUS_SYMBOLS}]"
+
+
+def _cluster_tail(sus: str, bounded: bool) -> str:
+    """What must follow a suspicious character for a cluster to start there. ``bounded``: two more
+    suspicious characters are enough (the same yes/no answer, for a lookahead of constant cost)."""
+    return f"(?:(?:[^\\n]{{0,2}}?{sus}){{{'2' if bounded else '2,'}}}|{sus}[^\\n]{{0,2}}?[?\\ufffd])"
+
+
+@_lru_cache(maxsize=4)
+def _cluster_re(top: int) -> re.Pattern:
     # three or more suspicious characters, gaps of at most two characters (no line break): on the
     # gold pages 109 clusters per 1.3 MB (two would give 912), on mojibake the same 84% coverage
-    # or two side by side followed by a lost-byte mark (馊缡恰?). One leading character class lets
-    # the regex engine skip ahead to candidates: about half the cost of a plain regex pass.
-    return re.compile(f"{sus}(?:(?:[^\\n]{{0,2}}?{sus}){{2,}}|{sus}[^\\n]{{0,2}}?[?\\ufffd])")
+    # or two side by side followed by a lost-byte mark (馊缡恰?). Its starts come from the shared
+    # pre-filter (``_prefilter``); this pattern gives each cluster's end.
+    sus = _suspicious_class(top)
+    return re.compile(f"{sus}{_cluster_tail(sus, False)}")
+
+
+def _clusters(text: str, top: int):
+    """(start, end) of every cluster, as ``_cluster_re(top).finditer(text)`` would give them."""
+    cre = _cluster_re(top)
+    end = 0
+    for p in _prefilter(text, top).clusters:
+        if p >= end:
+            end = cre.match(text, p).end()
+            yield p, end
 
 
 def _is_suspicious_symbol(ch: str) -> bool:
@@ -306,11 +378,11 @@ def _analyse_cached(text, top, min_fixed, min_gain, max_widen):
     japanese_lines: dict[int, bool] = {}
     # clusters a few characters apart on one line are one damaged stretch
     spans: list[list[int]] = []
-    for m in _cluster_re(top).finditer(text):
-        if spans and m.start() - spans[-1][1] <= max_widen and "\n" not in text[spans[-1][1]:m.start()]:
-            spans[-1][1] = m.end()
+    for ms, me in _clusters(text, top):
+        if spans and ms - spans[-1][1] <= max_widen and "\n" not in text[spans[-1][1]:ms]:
+            spans[-1][1] = me
         else:
-            spans.append([m.start(), m.end()])
+            spans.append([ms, me])
     for cs, ce in spans:
         if cs < next_free:
             continue
@@ -625,7 +697,8 @@ _LATIN_CONT = ("\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u0
 # pre-filter: a Latin-1/Latin Extended-A letter followed by another or by a continuation byte's
 # image (covers UTF-8 lead + continuation, and GBK byte pairs read as Latin). Chinese text's own
 # — “ ” … never start a match; legit European words rarely put two accented letters side by side.
-_LATIN_HINT = re.compile(f"[\u00a1-\u017f][\u00a1-\u017f{_LATIN_CONT}\ufffd]")
+_LATIN_NEXT = f"\u00a1-\u017f{_LATIN_CONT}\ufffd"
+_LATIN_HINT = re.compile(f"[\u00a1-\u017f][{_LATIN_NEXT}]")
 # the run around a hint: such characters, a single space allowed between them (a collapsed U+00A0)
 _LATIN_RUN = re.compile(f"[{_LATIN}](?: ?[{_LATIN}])+")
 _LATIN_CHARS = re.compile(f"[{_LATIN}]")
@@ -700,9 +773,12 @@ def latin1_mojibake(doc, profile, params):
     if doc.status != STATUS_OK:
         return
     top = int(params["common_top"])
+    first = _prefilter(text, top).latin
+    if first < 0:
+        return  # no Latin pair: ftfy is never called
     min_fixed = float(params["min_plausibility"])
     next_free = 0
-    for hint in _LATIN_HINT.finditer(text):
+    for hint in _LATIN_HINT.finditer(text, first):
         if hint.start() < next_free:
             continue
         s = hint.start()

@@ -51,14 +51,33 @@ def _simplified(s: str) -> str:
     return to_simplified_chars(s)
 
 
+@lru_cache(maxsize=4)
+def word_first_chars(min_freq: int = 3) -> frozenset[str]:
+    """Characters that begin some jieba word of 2–4 characters occurring ≥ ``min_freq`` times
+    (~5,600 characters): ``word_covered`` looks up words only where one of these stands."""
+    return frozenset(w[0] for w, c in jieba_word_freq().items() if 2 <= len(w) <= 4 and c >= min_freq)
+
+
+@lru_cache(maxsize=1)
+def _pair_chars() -> tuple[frozenset[str], frozenset[str]]:
+    """(first characters, second characters) of jieba's two-character words: ``guess_pair`` skips
+    candidates that can be neither."""
+    wf = jieba_word_freq()
+    pairs = [w for w, c in wf.items() if len(w) == 2 and c > 0]
+    return frozenset(w[0] for w in pairs), frozenset(w[1] for w in pairs)
+
+
 def word_covered(text: str, lo: int, hi: int, min_freq: int = 3) -> list[bool]:
     """For text[lo:hi]: is each character inside some jieba word (2–4 characters, Traditional
     mapped to Simplified) that occurs anywhere in ``text``? ``text`` may carry context around."""
     get = jieba_word_freq().get
+    starts = word_first_chars(min_freq)
     simp = _simplified(text)
     n = len(simp)
     covered = [False] * (hi - lo)
     for i in range(max(0, lo - 3), min(hi, n - 1)):
+        if simp[i] not in starts:
+            continue  # no word of 2–4 characters begins here
         for L in (4, 3, 2):
             j = i + L
             if j > n or j <= lo:
@@ -162,8 +181,14 @@ def guess_pair(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, str] | None
     """The pair (x from a, y from b) that is the most frequent two-character jieba word, or None."""
     get = jieba_word_freq().get
     best, best_n = None, 0
-    sb = _simplified_cands(b)
+    firsts, seconds = _pair_chars()
+    # candidates that cannot be part of a two-character word score 0 and never win: skip them
+    sb = [(y, ys) for y, ys in _simplified_cands(b) if ys in seconds]
+    if not sb:
+        return None
     for x, xs in _simplified_cands(a):
+        if xs not in firsts:
+            continue
         for y, ys in sb:
             n = get(xs + ys, 0)
             if n > best_n:
@@ -285,69 +310,98 @@ class Decoded:
         return self.errors == 0 and all(isinstance(it, str) for it in self.items)
 
 
+def _utf8_item(bs: list[int], i: int, n: int) -> tuple[object, int, int]:
+    """The item of the sequence starting at bs[i]: (character, candidates tuple or U+FFFD; 1 if it
+    is an error; index after it). A LOST lead is an empty candidate tuple (an error too)."""
+    b = bs[i]
+    if b == LOST:
+        return (), 1, i + 1
+    if b < 0x80:
+        return chr(b), 0, i + 1
+    need = 1 if 0xC2 <= b <= 0xDF else 2 if 0xE0 <= b <= 0xEF else 3 if 0xF0 <= b <= 0xF4 else 0
+    if need == 0:
+        return "\ufffd", 1, i + 1
+    seq = [b]
+    j = i + 1
+    while j < n and len(seq) <= need and (bs[j] == LOST or 0x80 <= bs[j] <= 0xBF):
+        seq.append(bs[j])
+        j += 1
+    if len(seq) == need + 1 and LOST not in seq:
+        try:
+            return bytes(seq).decode("utf-8"), 0, j
+        except UnicodeDecodeError:
+            return "\ufffd", 1, j
+    if LOST in seq or (j == n and len(seq) < need + 1):
+        # a lost continuation byte, or a sequence cut at the end of the window
+        return _utf8_cands(tuple(seq) + (LOST,) * (need + 1 - len(seq))), 0, j
+    return "\ufffd", 1, j
+
+
 def decode_utf8(bs: list[int], with_offsets: bool = False) -> Decoded:
     """UTF-8 decode of a byte list that may hold LOST bytes."""
-    if not with_offsets and LOST not in bs:
-        # fast path: well-formed UTF-8 decodes to the same characters the loop below produces
-        try:
-            return Decoded(list(bytes(bs).decode("utf-8")), 0)
-        except UnicodeDecodeError:
-            pass
-    items: list = []
+    n = len(bs)
+    if not with_offsets:
+        # fast path: the stretches of well-formed UTF-8 between the sequences that hold a lost byte
+        # are decoded at C speed; they give the same characters as the byte loop
+        items: list = []
+        errors = 0
+        i = 0
+        while i < n:
+            try:
+                k = bs.index(LOST, i)
+            except ValueError:
+                k = n
+            j = k  # the sequence holding bs[k] starts at or after j
+            while j > i and 0x80 <= bs[j - 1] <= 0xBF:
+                j -= 1
+            if j > i and bs[j - 1] >= 0xC0:
+                j -= 1
+            if j > i:
+                try:
+                    items.extend(bytes(bs[i:j]).decode("utf-8"))
+                    i = j
+                except UnicodeDecodeError:
+                    pass  # malformed: the byte loop below decides what each piece is
+            while i < n and i <= k:
+                it, err, i = _utf8_item(bs, i, n)
+                items.append(it)
+                errors += err
+        return Decoded(items, errors)
+    items = []
     offsets: list[int] = []
     errors = 0
-    i, n = 0, len(bs)
+    i = 0
     while i < n:
-        if with_offsets:
-            offsets.extend([i] * (len(items) - len(offsets) + 1))
-        b = bs[i]
-        if b == LOST:
-            items.append(())
-            errors += 1
-            i += 1
-            continue
-        if b < 0x80:
-            items.append(chr(b))
-            i += 1
-            continue
-        need = 1 if 0xC2 <= b <= 0xDF else 2 if 0xE0 <= b <= 0xEF else 3 if 0xF0 <= b <= 0xF4 else 0
-        if need == 0:
-            items.append("\ufffd")
-            errors += 1
-            i += 1
-            continue
-        seq = [b]
-        j = i + 1
-        while j < n and len(seq) <= need and (bs[j] == LOST or 0x80 <= bs[j] <= 0xBF):
-            seq.append(bs[j])
-            j += 1
-        if len(seq) == need + 1 and LOST not in seq:
-            try:
-                items.append(bytes(seq).decode("utf-8"))
-            except UnicodeDecodeError:
-                items.append("\ufffd")
-                errors += 1
-        elif LOST in seq or (j == n and len(seq) < need + 1):
-            # a lost continuation byte, or a sequence cut at the end of the window
-            pattern = tuple(seq) + (LOST,) * (need + 1 - len(seq))
-            items.append(_utf8_cands(pattern))
-        else:
-            items.append("\ufffd")
-            errors += 1
-        i = j
-    if with_offsets:
-        del offsets[len(items):]
-        offsets.append(n)
-        return Decoded(items, errors, offsets)
-    return Decoded(items, errors)
+        offsets.extend([i] * (len(items) - len(offsets) + 1))
+        it, err, i = _utf8_item(bs, i, n)
+        items.append(it)
+        errors += err
+    del offsets[len(items):]
+    offsets.append(n)
+    return Decoded(items, errors, offsets)
 
 
 def decode_double_byte(bs: list[int], codec: str, start: int = 0) -> Decoded:
     """Decode a GBK/Big5 byte list that may hold LOST bytes, pairing bytes from ``start``.
     With start=1 the first byte is the trail of a character whose lead came before the window."""
+    n = len(bs)
+    if LOST not in bs:
+        # fast path: one strict decode; when every non-ASCII character took exactly two bytes the
+        # pairing is the loop's own, so the characters are the same
+        body = bs[1:] if start == 1 and n else bs
+        try:
+            chars = bytes(body).decode(codec)
+        except UnicodeDecodeError:
+            chars = None
+        if chars is not None and len(body) == len(chars) + sum(1 for c in chars if c >= "\x80"):
+            head = []
+            if start == 1 and n:
+                t = bs[0]
+                head = [_gbk_cands_trail(t, codec) if 0x40 <= t <= 0xFE else ()]
+            return Decoded(head + list(chars), 0)
     items: list = []
     errors = 0
-    i, n = 0, len(bs)
+    i = 0
     if start == 1 and n:
         t = bs[0]
         items.append(_gbk_cands_trail(t, codec) if t != LOST and 0x40 <= t <= 0xFE else ())
