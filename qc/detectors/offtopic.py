@@ -289,6 +289,17 @@ def _stop_codepoints(chars: str) -> np.ndarray:
     return np.array(sorted({ord(c) for c in chars}), dtype=np.uint32)
 
 
+def _distinct(a: np.ndarray) -> np.ndarray:
+    """``np.unique(a)`` by one sort (numpy's hash-based unique is slower on small arrays)."""
+    a = np.sort(a)
+    if a.size < 2:
+        return a
+    keep = np.empty(a.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(a[1:], a[:-1], out=keep[1:])
+    return a[keep]
+
+
 class SegmentVectors:
     """The tf×idf vectors of all segments of a document in one flat, sorted representation:
     parallel arrays ``seg`` (segment index), ``term`` (index into the document's vocabulary) and
@@ -313,11 +324,13 @@ class SegmentVectors:
         else:
             tf = stop_count = ug = np.zeros(0, dtype=np.int64)
         bucket = ug & (N_BUCKETS - 1)
-        self.vocab = np.unique(bucket)
+        self.vocab = _distinct(bucket)
         V = max(1, self.vocab.size)
         self.V = V
         self.seg = ug >> BUCKET_BITS
-        self.term = np.searchsorted(self.vocab, bucket)
+        lut = np.empty(N_BUCKETS, dtype=np.int64)  # bucket -> vocabulary index (= searchsorted)
+        lut[self.vocab] = np.arange(self.vocab.size)
+        self.term = lut[bucket]
         self.key = self.seg * V + self.term
         w = (1.0 + np.log(tf)) * idf[bucket]
         w = np.where(stop_count >= tf, w * stop_factor, w)
@@ -335,17 +348,22 @@ class SegmentVectors:
         return self._self2
 
     def near_dots(self, span: int) -> np.ndarray:
-        """near[j, d] = dot product of segments j and j + d, for d = 1..span."""
+        """near[j, d] = dot product of segments j and j + d, for d = 1..span (all offsets in one
+        lookup; each product is summed in the same order as term by term per offset)."""
         near = np.zeros((self.n, span + 1))
-        for d in range(1, span + 1):
-            m = self.seg >= d
-            shifted = self.key[m] - d * self.V  # segment j + d's terms, labelled as segment j
-            at = np.searchsorted(self.key, shifted)
-            at = np.minimum(at, self.key.size - 1)
-            hit = self.key[at] == shifted
-            if hit.any():
-                contrib = self.w[at[hit]] * self.w[m][hit]
-                near[:, d] = np.bincount(self.seg[at[hit]], weights=contrib, minlength=self.n)
+        if span < 1 or not self.key.size:
+            return near
+        ms = [np.flatnonzero(self.seg >= d) for d in range(1, span + 1)]
+        src = np.concatenate(ms)  # entries of segment j + d, for every d in turn
+        shift = np.concatenate([np.full(m.size, d, dtype=np.int64) for d, m in zip(range(1, span + 1), ms)])
+        shifted = self.key[src] - shift * self.V  # segment j + d's terms, labelled as segment j
+        at = np.minimum(np.searchsorted(self.key, shifted), self.key.size - 1)
+        hit = self.key[at] == shifted
+        if hit.any():
+            at, src, shift = at[hit], src[hit], shift[hit]
+            cell = self.seg[at] * (span + 1) + shift
+            near += np.bincount(cell, weights=self.w[at] * self.w[src],
+                                minlength=self.n * (span + 1)).reshape(self.n, span + 1)
         return near
 
 
@@ -382,6 +400,13 @@ def _segment_vectors(text: str, spans, idf: np.ndarray, params: dict) -> Segment
 
 def _han_mask(cp: np.ndarray) -> np.ndarray:
     return ((cp >= 0x4E00) & (cp <= 0x9FFF)) | ((cp >= 0x3400) & (cp <= 0x4DBF)) | ((cp >= 0xF900) & (cp <= 0xFAFF))
+
+
+def _median(x: np.ndarray) -> float:
+    """``float(np.median(x))`` for a small array without NaNs, without np.median's overhead."""
+    v = np.sort(x).tolist()
+    h = len(v) // 2
+    return v[h] if len(v) % 2 else (v[h - 1] + v[h]) / 2
 
 
 def _similarities(vecs: SegmentVectors, alive: np.ndarray, radius: int = 0, near=None) -> np.ndarray:
@@ -451,7 +476,7 @@ def topic_outliers(text: str, profile, params: dict, skip=None):
         core = sims[alive]
         if core.size == 0:
             return None
-        med = float(np.median(core))
+        med = _median(core)
         cut = min(float(params["max_similarity"]), float(params["relative_similarity"]) * med)
         new = usable & (sims < cut)
         if han[new].sum() > float(params["max_outlier_fraction"]) * han[usable].sum():

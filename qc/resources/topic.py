@@ -252,7 +252,8 @@ def top_bigrams(text: str, weight_of: np.ndarray, k: int = 6, stop: str = "") ->
     """The ``k`` most characteristic terms of ``text`` by tf×idf over Han bigrams (``weight_of``:
     the IDF array), for evidence. Bigrams touching a stop character are skipped; a top bigram is
     grown into a longer term while one neighbouring character nearly always comes with it
-    ("互联" → "互联网"). Vectorised: linear in the text."""
+    ("互联" → "互联网"). Scoring is vectorised (one sort); growing the few top candidates walks
+    their occurrences in Python (a handful each: cheaper than numpy calls on tiny arrays)."""
     cp = normalised_codepoints(text)
     if cp.size < 2:
         return []
@@ -263,48 +264,55 @@ def top_bigrams(text: str, weight_of: np.ndarray, k: int = 6, stop: str = "") ->
     if not pos.size:
         return []
     keys = (cp[pos].astype(np.uint64) << np.uint64(21)) | cp[pos + 1].astype(np.uint64)
-    uniq, inv, counts = np.unique(keys, return_inverse=True, return_counts=True)
+    by_key = np.argsort(keys, kind="stable")  # positions grouped by bigram, ascending within each
+    sk = keys[by_key]
+    first = np.empty(sk.size, dtype=bool)
+    first[0] = True
+    np.not_equal(sk[1:], sk[:-1], out=first[1:])
+    at = np.flatnonzero(first)
+    uniq = sk[at]
+    counts = np.diff(np.append(at, sk.size))
     a = uniq >> np.uint64(21)
     b = uniq & np.uint64(0x1FFFFF)
     score = (1.0 + np.log(counts)) * weight_of[bucket_of(a, b)]
     order = np.lexsort((uniq, -score))[: k * 3]
     n = cp.size
-    by_key = np.argsort(inv, kind="stable")  # positions grouped by bigram, ascending within each
-    bounds = np.concatenate(([0], np.cumsum(counts)))
+    grouped = pos[by_key]
+    bounds = np.append(at, sk.size).tolist()
+    # the text with every unusable character (not Han, or a stop character) replaced by NUL
+    su = np.where(usable, cp, 0).astype(np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
 
-    def neighbour(key_pos: np.ndarray, offset: int):
-        """Most common character at ``offset`` from the given bigram positions, and its share."""
-        at = key_pos + offset
-        at = at[(at >= 0) & (at < n)]
-        if not at.size:
+    def neighbour(key_pos: list, offset: int):
+        """Most common usable character at ``offset`` from the given positions, and its share."""
+        tally: dict[str, int] = {}
+        for p in key_pos:
+            p += offset
+            if 0 <= p < n:
+                c = su[p]
+                if c != "\0":
+                    tally[c] = tally.get(c, 0) + 1
+        if not tally:
             return None, 0.0
-        chars = cp[at]
-        chars = chars[usable[at]]
-        if not chars.size:
-            return None, 0.0
-        tally: dict[int, int] = {}
-        for c in chars.tolist():
-            tally[c] = tally.get(c, 0) + 1
         best = max(tally.values())
         ch = min(c for c, m in tally.items() if m == best)  # ties: the smallest code point
-        return chr(ch), best / key_pos.size
+        return ch, best / len(key_pos)
 
     terms: list[str] = []
-    for idx in order:
-        start = pos[by_key[bounds[idx]:bounds[idx + 1]]]
-        left, right = start.copy(), start + 2  # the term covers [left, right) at every occurrence
+    for idx in order.tolist():
+        left = grouped[bounds[idx]:bounds[idx + 1]].tolist()  # the term covers [left, right) at every occurrence
+        right = [p + 2 for p in left]
         term = chr(int(a[idx])) + chr(int(b[idx]))
-        for _ in range(8 if start.size >= 2 else 0):  # a single occurrence says nothing
+        for _ in range(8 if len(left) >= 2 else 0):  # a single occurrence says nothing
             ch, share = neighbour(right, 0)
             if ch and share >= 0.7:
-                keep = (right < n) & (cp[np.minimum(right, n - 1)] == ord(ch))
-                left, right = left[keep], right[keep] + 1
+                keep = [i for i, r in enumerate(right) if r < n and su[r] == ch]
+                left, right = [left[i] for i in keep], [right[i] + 1 for i in keep]
                 term += ch
                 continue
             ch, share = neighbour(left, -1)
             if ch and share >= 0.7:
-                keep = (left > 0) & (cp[np.maximum(left - 1, 0)] == ord(ch))
-                left, right = left[keep] - 1, right[keep]
+                keep = [i for i, p in enumerate(left) if p > 0 and su[p - 1] == ch]
+                left, right = [left[i] - 1 for i in keep], [right[i] for i in keep]
                 term = ch + term
                 continue
             break
