@@ -138,18 +138,72 @@ def _install_lazy_factory() -> bool:
     return True
 
 
+@lru_cache(maxsize=1)
+def _fast_detector_class():
+    """langdetect's ``Detector`` with ``_detect_block`` rewritten for speed, same arithmetic.
+
+    The loop is langdetect's: the same seeded ``random`` calls in the same order (one ``gauss``
+    per trial, one ``choice`` per step), ``prob[i] *= weight + row[i]`` for every language (as
+    two numpy element-wise operations: IEEE double addition and multiplication, no fused
+    multiply-add, so each element is the same double), normalisation by Python's ``sum`` of the
+    probabilities every 5th step and the same convergence test; each distinct n-gram's row is
+    looked up once. Results are bit-identical (``tests/test_script.py`` compares them with
+    langdetect's own ``detect_langs``)."""
+    import numpy as np
+    from langdetect.detector import Detector
+    from langdetect.lang_detect_exception import ErrorCode, LangDetectException
+
+    class FastDetector(Detector):
+        def _detect_block(self):
+            self.cleaning_text()
+            ngrams = self._extract_ngrams()
+            if not ngrams:
+                raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
+            table = self.word_lang_prob_map
+            n_lang = len(self.langlist)
+            rows = {w: np.array(table[w][:n_lang], dtype=np.float64) for w in set(ngrams)}
+            langprob = [0.0] * n_lang
+            rnd = self.random
+            rnd.seed(self.seed)
+            choice, gauss = rnd.choice, rnd.gauss
+            conv, limit, n_trial = self.CONV_THRESHOLD, self.ITERATION_LIMIT, self.n_trial
+            add, mul, tmp = np.add, np.multiply, np.empty(n_lang)
+            for _ in range(n_trial):
+                prob = np.array(self._init_probability(), dtype=np.float64)
+                alpha = self.alpha + gauss(0.0, 1.0) * self.ALPHA_WIDTH
+                weight = alpha / self.BASE_FREQ
+                i = 0
+                while True:
+                    add(weight, rows[choice(ngrams)], out=tmp)  # prob[i] *= weight + row[i]
+                    mul(prob, tmp, out=prob)
+                    if i % 5 == 0:
+                        prob /= sum(prob.tolist())  # Python's sum, as langdetect's _normalize_prob
+                        if max(0.0, prob.max()) > conv or i >= limit:
+                            break
+                    i += 1
+                for j, p in enumerate(prob.tolist()):
+                    langprob[j] += p / n_trial
+            self.langprob = langprob
+
+    return FastDetector
+
+
 def top_language(text: str) -> tuple[str | None, float | None]:
     """langdetect's top language and its probability (seeded, so deterministic); (None, None)
     when langdetect finds no features."""
     try:
-        from langdetect import DetectorFactory, detect_langs
+        from langdetect import DetectorFactory
+        from langdetect import detector_factory as df
         from langdetect.lang_detect_exception import LangDetectException
     except ImportError:  # pragma: no cover - a declared dependency
         return None, None
     _install_lazy_factory()
     DetectorFactory.seed = 0
     try:
-        best = detect_langs(text)[0]
+        df.init_factory()
+        detector = _fast_detector_class()(df._factory)
+        detector.append(text)
+        best = detector.get_probabilities()[0]
     except LangDetectException:
         return None, None
     return best.lang, round(float(best.prob), 4)

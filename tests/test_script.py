@@ -482,3 +482,39 @@ def test_lazy_langdetect_profiles_equal_langdetect_own():
     assert set(m) == set(ref.word_lang_prob_map)
     words = sorted(ref.word_lang_prob_map)[::15]  # every 15th n-gram (building all rows takes seconds)
     assert [m[w] for w in words] == [ref.word_lang_prob_map[w][:len(ref.langlist)] for w in words]
+
+
+def test_fast_detector_equals_langdetect_detect_langs():
+    """qc.language's detector (numpy update loop) gives langdetect's probabilities bit for bit."""
+    import random
+
+    from langdetect import DetectorFactory, detect_langs
+    from langdetect import detector_factory as df
+    from langdetect.lang_detect_exception import LangDetectException
+
+    from qc.language import _fast_detector_class, top_language
+
+    top_language("warm up")
+    texts = [open(p, encoding="utf-8", errors="replace").read() for p in _gold_pages()[::3]]
+    texts += ["This is an English sentence about the weather today.", "Le café est très célèbre à Paris.",
+              "Привет, как дела?", "こんにちは、世界。", "안녕하세요", "", "123 456", "a b c", "Ünïcödé ñ ß"]
+    rnd = random.Random(5)
+    samples = []
+    for t in texts:
+        a = rnd.randrange(0, max(1, len(t)))
+        samples += [t[a:a + 40], t[a:a + 400]]
+
+    def probs(make, s):
+        DetectorFactory.seed = 0
+        try:
+            return [(lang.lang, lang.prob) for lang in make(s)]
+        except LangDetectException as e:
+            return str(e)
+
+    def fast(s):
+        d = _fast_detector_class()(df._factory)
+        d.append(s)
+        return d.get_probabilities()
+
+    for s in samples:
+        assert probs(fast, s) == probs(detect_langs, s), s[:80]
