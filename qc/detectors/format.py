@@ -31,7 +31,7 @@ from ..model import Hit
 from ..profile import contributor
 from ..resources.boilerplate import char_stats
 from . import detector
-from .boilerplate import CLASSIFIER_DEFAULTS, cached_lines
+from .boilerplate import _SPACE_NOT_NL, CLASSIFIER_DEFAULTS, cached_lines
 
 HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _HAN_RE = re.compile(f"[{HAN}]")
@@ -124,8 +124,8 @@ def _line_bounds(doc):
 @detector("presegmented")
 def presegmented(doc, profile, params):
     text = doc.text
-    if " " not in text and "\u3000" not in text:
-        return
+    if text.count(" ") + text.count("\u3000") < int(params["min_boundaries"]):
+        return  # each spaced boundary needs a space of its own
     hh_p, sp_p = _boundaries(text)
     hh, sp = int(hh_p[-1]), int(sp_p[-1])
     if sp < int(params["min_boundaries"]) or sp / (hh + sp) < float(params["min_share"]):
@@ -195,7 +195,8 @@ def stripped_digits(doc, profile, params):
                 continue
             found.append((a, b))
     # segmented text: a measure-word token whose numeral token is missing
-    hh_p, sp_p = _boundaries(text) if " " in text or "\u3000" in text else ((0,), (0,))
+    # (each spaced boundary needs a space of its own: fewer than 10 spaces cannot make sp >= 10)
+    hh_p, sp_p = _boundaries(text) if text.count(" ") + text.count("\u3000") >= 10 else ((0,), (0,))
     hh, sp = int(hh_p[-1]), int(sp_p[-1])
     if sp >= 10 and sp / (hh + sp or 1) >= 0.2:
         for s, e, line in doc.lines():
@@ -310,24 +311,30 @@ def duplicate_lines(doc, profile, params):
                       suggestion="",
                       parts=[(a, b) for a, b, _ in block] if n > 1 else None, evidence={"first_line": firsts[0]})
 
-    for no, (s, e, line) in enumerate(doc.lines(), 1):
+    # every line's whitespace-free lowercased text at once (lower() treats a newline as a word
+    # boundary, and the stripped markers #>*- are neither cased nor case-ignorable, so this is
+    # "".join(line.split()).lstrip("#>*-").lower() line by line)
+    keys = _SPACE_NOT_NL.sub("", doc.text).lower().split("\n")
+    for no, ((s, e, _line), key) in enumerate(zip(doc.lines(), keys), 1):
         if e <= fm_end:
             continue
-        key = "".join(line.split()).lstrip("#>*-").lower()
+        key = key.lstrip("#>*-")
         if not key:
             continue
         if key.startswith(("![", "[![", "http", "www.")):
             continue  # markup lines (images, links) are boilerplate's business
         if len(key) < min_chars or not any(ch.isalpha() for ch in key):
-            yield from flush()
-            block = []
+            if block:
+                yield from flush()
+                block = []
             continue
         if key in seen:
             block.append((s, e, seen[key]))
         else:
             seen[key] = no
-            yield from flush()
-            block = []
+            if block:
+                yield from flush()
+                block = []
     yield from flush()
 
 
