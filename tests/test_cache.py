@@ -110,3 +110,19 @@ def test_stat_memo_ignores_fresh_files(tmp_path):
     k = Cache.stat_key(str(p), "sha")
     c.memo_put(k, "abc")
     assert c.memo_get(k) is None  # written just now: its mtime cannot be trusted yet
+
+
+def test_rescan_into_the_same_folder_leaves_unchanged_reports_untouched(corpus, tmp_path):
+    cache, out = tmp_path / "cache", tmp_path / "out"
+    api.scan([str(corpus)], out=out, cache=cache, batch_bytes=2000)
+    reports = sorted((out / "files").rglob("*.json*"))
+    assert any(p.suffix == ".json" for p in reports) and any(p.suffix == ".jsonl" for p in reports)
+    before = {p: p.stat().st_mtime_ns for p in reports}
+    victim = sorted(corpus.glob("*.txt"))[0]
+    victim.write_text(victim.read_text("utf-8") + "\n这里有乱码：锟斤拷锟斤拷。\n", "utf-8")
+    api.scan([str(corpus)], out=out, cache=cache, batch_bytes=2000)
+    changed = {p for p in reports if p.stat().st_mtime_ns != before[p]}
+    assert changed == {out / "files" / (victim.name + ".json")}
+    rep = json.loads(changed.pop().read_text("utf-8"))
+    assert any("锟斤拷" in f["excerpt"] for f in rep["findings"])
+    assert not list(out.rglob(".tmp-*"))

@@ -29,12 +29,29 @@ def _file_mode() -> int:
 _MODE = _file_mode()
 
 
-def atomic_write(path: Path, data: str | bytes) -> None:
+def same_content(path: Path | str, data: bytes) -> bool:
+    """True when ``path`` is a regular file holding exactly ``data`` (a re-scan of an unchanged
+    corpus then leaves its reports untouched instead of rewriting them)."""
+    try:
+        if os.path.getsize(path) != len(data):
+            return False
+        with open(path, "rb") as f:
+            return f.read() == data
+    except OSError:
+        return False
+
+
+def atomic_write(path: Path, data: str | bytes, skip_same: bool = False) -> None:
+    """Write ``data`` to a temp file beside ``path`` and rename it into place. ``skip_same``:
+    leave the file alone when it already holds exactly these bytes."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    if skip_same and same_content(path, raw):
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data.encode("utf-8") if isinstance(data, str) else data)
+            f.write(raw)
             os.fchmod(f.fileno(), _MODE)  # mkstemp makes 0600; reports are ordinary files
         os.replace(tmp, path)
     except BaseException:
@@ -71,11 +88,34 @@ def records_relpath(source_rel: str) -> str:
 
 
 def confined(out: Path, rel: str) -> Path:
-    target = (out / rel).resolve()
-    root = out.resolve()
-    if root != target and root not in target.parents:
-        raise ValueError(f"report path {rel!r} escapes {out}")
-    return target
+    """``out/rel`` with symlinks resolved, refusing a path that leaves ``out``. The folder part is
+    resolved once per folder (memoised); a symlink as the last part is replaced by the atomic
+    rename, never written through."""
+    head, _, name = rel.rpartition("/")
+    if name in ("", ".", ".."):
+        target = (out / rel).resolve()
+        root = _resolved(str(out), "")
+        if root != target and root not in target.parents:
+            raise ValueError(f"report path {rel!r} escapes {out}")
+        return target
+    return _resolved(str(out), head) / name
+
+
+def _resolved(out: str, head: str) -> Path:
+    key = (out, head)
+    got = _RESOLVED.get(key)
+    if got is None or not os.path.isdir(got):
+        root = Path(out).resolve()
+        got = (Path(out) / head).resolve() if head else root
+        if root != got and root not in got.parents:
+            raise ValueError(f"report path {head!r} escapes {out}")
+        if len(_RESOLVED) > 4096:
+            _RESOLVED.clear()
+        _RESOLVED[key] = got
+    return got
+
+
+_RESOLVED: dict[tuple[str, str], Path] = {}
 
 
 def write_report(out: Path, report: dict[str, Any]) -> str:
@@ -209,6 +249,21 @@ def dumps_line(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
 
 
+def _same_files(a: str, b: Path) -> bool:
+    try:
+        if os.path.getsize(a) != os.path.getsize(b):
+            return False
+        with open(a, "rb") as fa, open(b, "rb") as fb:
+            while True:
+                x, y = fa.read(1 << 20), fb.read(1 << 20)
+                if x != y:
+                    return False
+                if not x:
+                    return True
+    except OSError:
+        return False
+
+
 class ReportWriter:
     """Writes reports as work units arrive (in scan order).
 
@@ -241,7 +296,7 @@ class ReportWriter:
             if rep.get("record") is None or unit is None:
                 if texts is not None:
                     rel = report_relpath(rep["id"])
-                    atomic_write(confined(self.out, rel), texts[k])
+                    atomic_write(confined(self.out, rel), texts[k], skip_same=True)
                     where.append((rel, None))
                 else:
                     where.append((write_report(self.out, rep), None))
@@ -260,7 +315,11 @@ class ReportWriter:
         if self._fh is None:
             return
         self._fh.close()
-        os.replace(self._tmp, confined(self.out, self._rel))
+        target = confined(self.out, self._rel)
+        if _same_files(self._tmp, target):
+            os.unlink(self._tmp)
+        else:
+            os.replace(self._tmp, target)
         self._fh, self._rel, self._tmp = None, None, None
 
     def abort(self) -> None:
