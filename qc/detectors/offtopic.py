@@ -340,12 +340,37 @@ class SegmentVectors:
         self.n_bigrams = np.bincount(seg, minlength=n)
         self.nonempty = self.n_bigrams > 0
         self._self2 = None
+        self._geometry = None
 
     def self2(self) -> np.ndarray:
         """Squared norm of each segment's vector (as summed, not assumed to be 1)."""
         if self._self2 is None:
             self._self2 = np.bincount(self.seg, weights=self.w * self.w, minlength=self.n)
         return self._self2
+
+    def leave_out_geometry(self, radius: int, near: np.ndarray | None = None):
+        """What does not change between _similarities iterations: for every offset d in
+        -radius..radius (rows) and segment i (columns), the index j = i + d (clipped), whether it
+        exists, the dot product of segments i and j, and of every two members j, k (d × d × n)."""
+        key = (radius, id(near))
+        if self._geometry is not None and self._geometry[0] == key:
+            return self._geometry[1]
+        n = self.n
+        self2 = self.self2()
+        if near is None:
+            near = self.near_dots(2 * radius)
+        width = near.shape[1]
+
+        def dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+            lo, gap = np.minimum(a, b), np.abs(a - b)
+            return np.where(gap == 0, self2[lo], near[lo, np.minimum(gap, width - 1)])
+
+        idx = np.arange(n)
+        raw = idx[None, :] + np.arange(-radius, radius + 1)[:, None]
+        j = np.clip(raw, 0, n - 1)
+        got = (j, (raw >= 0) & (raw < n), dot(idx[None, :], j), dot(j[:, None, :], j[None, :, :]))
+        self._geometry = (key, got, near)  # keeps ``near`` alive so its id stays its own
+        return got
 
     def near_dots(self, span: int) -> np.ndarray:
         """near[j, d] = dot product of segments j and j + d, for d = 1..span (all offsets in one
@@ -420,29 +445,17 @@ def _similarities(vecs: SegmentVectors, alive: np.ndarray, radius: int = 0, near
     centre = np.bincount(vecs.term[on], weights=vecs.w[on], minlength=vecs.V)
     c2 = float(centre @ centre)
     cdot = np.bincount(vecs.seg, weights=centre[vecs.term] * vecs.w, minlength=n)
-    self2 = vecs.self2()
-    if near is None:
-        near = vecs.near_dots(2 * radius)
-    width = near.shape[1]
-
-    def dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        lo, gap = np.minimum(a, b), np.abs(a - b)
-        return np.where(gap == 0, self2[lo], near[lo, np.minimum(gap, width - 1)])
-
-    # the possible members i+d (d = -radius..radius) of each segment i's left-out set, all at once
-    idx = np.arange(n)
-    raw = idx[None, :] + np.arange(-radius, radius + 1)[:, None]
-    j = np.clip(raw, 0, n - 1)
-    m = (raw >= 0) & (raw < n) & live[j]
-    own = np.where(m, dot(idx[None, :], j), 0.0)
+    j, inside, own_dot, cross_dot = vecs.leave_out_geometry(radius, near)
+    m = inside & live[j]
+    own = np.where(m, own_dot, 0.0)
     cen = np.where(m, cdot[j], 0.0)
-    cross = np.where(m[:, None, :] & m[None, :, :], dot(j[:, None, :], j[None, :, :]), 0.0)
+    cross = np.where(m[:, None, :] & m[None, :, :], cross_dot, 0.0)
     num = cdot.copy()
     r2 = np.full(n, c2)
-    for a in range(raw.shape[0]):  # summed in a fixed order (results do not depend on vectorising)
+    for a in range(j.shape[0]):  # summed in a fixed order (results do not depend on vectorising)
         num -= own[a]
         r2 -= 2 * cen[a]
-        for b in range(raw.shape[0]):
+        for b in range(j.shape[0]):
             r2 += cross[a, b]
     ok = vecs.nonempty & (r2 > 1e-12)
     sims = np.zeros(n)
@@ -851,7 +864,39 @@ title_keyword_suffix.param_defaults = {
 
 _ITEM_SEP = re.compile(r"[\s,，、|｜/;；_]+")
 # the same 2–10 character phrase repeated five or more times in a row (with separators)
-_REPEAT = re.compile(rf"([{HAN_CLASS}A-Za-z0-9]{{2,10}}?)(?:[\s,，、|｜/_\-]{{0,3}}\1){{4,}}")
+_UNIT_MIN, _UNIT_MAX, _SEP_MAX, _COPIES = 2, 10, 3, 5
+_REPEAT = re.compile(rf"([{HAN_CLASS}A-Za-z0-9]{{{_UNIT_MIN},{_UNIT_MAX}}}?)"
+                     rf"(?:[\s,，、|｜/_\-]{{0,{_SEP_MAX}}}\1){{{_COPIES - 1},}}")
+
+
+def _repeat_candidates(cp: np.ndarray) -> np.ndarray:
+    """Positions where a _REPEAT match could start (a superset, by a necessary condition).
+
+    A match is a unit of ``_UNIT_MIN``–``_UNIT_MAX`` word characters followed, ``_COPIES - 1``
+    times, by at most ``_SEP_MAX`` separators and the unit again. So at the start i of every copy
+    but the last, the character pair cp[i], cp[i+1] (both word characters) recurs p positions
+    later, p in [_UNIT_MIN, _UNIT_MAX + _SEP_MAX]; and those ``_COPIES - 1`` starts lie within
+    ``(_COPIES - 2) * p_max`` positions of the first. A position is a candidate when it has the
+    recurring pair and at least ``_COPIES - 1`` such positions lie in that window from it."""
+    n = cp.size
+    p_max = _UNIT_MAX + _SEP_MAX
+    if n < _UNIT_MIN * _COPIES:
+        return np.zeros(0, dtype=np.int64)
+    low = cp | 32  # ASCII letters folded to lower case (no other code point lands on a-z)
+    word = _han_mask(cp) | ((cp >= 48) & (cp <= 57)) | ((low >= 97) & (low <= 122))
+    pc = (cp[:-1].astype(np.uint64) << np.uint64(21)) | cp[1:].astype(np.uint64)
+    rec = np.zeros(pc.size, dtype=bool)
+    for p in range(_UNIT_MIN, p_max + 1):
+        if p < pc.size:
+            rec[:-p] |= pc[:-p] == pc[p:]
+    rec &= word[:-1] & word[1:]
+    if not rec.any():
+        return np.zeros(0, dtype=np.int64)
+    cs = np.concatenate(([0], np.cumsum(rec)))
+    at = np.flatnonzero(rec)
+    span = (_COPIES - 2) * p_max + 1  # positions i .. i + (_COPIES - 2) * p_max
+    within = cs[np.minimum(at + span, rec.size)] - cs[at]
+    return at[within >= _COPIES - 1]
 
 
 def _repetitive(line: str) -> bool:
@@ -870,14 +915,37 @@ def _common_prefix(items: list[str]) -> str:
     return first[:n]
 
 
+@lru_cache(maxsize=8)
+def _suffix_pattern(suffixes: tuple[str, ...]):
+    return re.compile(trie_regex(sorted(set(suffixes))))
+
+
+def _stuffing_lines(doc, suffixes: tuple[str, ...]) -> tuple[list, set, set]:
+    """(lines, indices of lines where _REPEAT can match, indices of lines holding a suffix):
+    document-level pre-checks, so the per-line work runs only where it can find something."""
+    lines = list(doc.lines())
+    ix = _text_index(doc.text)
+    starts = np.array([ls for ls, _, _ in lines], dtype=np.int64)
+    rep = _repeat_candidates(ix.cp)
+    rep_lines = set((np.searchsorted(starts, rep, side="right") - 1).tolist()) if rep.size else set()
+    if not suffixes or any(not x or "\n" in x for x in suffixes):
+        return lines, rep_lines, set(range(len(lines)))
+    # a line holding a suffix holds a finditer match start (matches never cross a newline)
+    hits = [m.start() for m in _suffix_pattern(suffixes).finditer(doc.text)]
+    suf_lines = set((np.searchsorted(starts, hits, side="right") - 1).tolist()) if hits else set()
+    return lines, rep_lines, suf_lines
+
+
 @detector("keyword_stuffing")
 def keyword_stuffing(doc, profile, params):
     suffixes = lexicon(params, params["suffix_lexicon"])
     min_items = int(params["min_items"])
-    for ls, le, line in doc.lines():
+    lines, rep_lines, suf_lines = _stuffing_lines(doc, suffixes)
+    for i in sorted(rep_lines | suf_lines):
+        ls, le, line = lines[i]
         if len(line) < 12:
             continue
-        if len(line) <= 5000 and _repetitive(line):
+        if i in rep_lines and len(line) <= 5000 and _repetitive(line):
             for m in _REPEAT.finditer(line):
                 unit = m.group(1)
                 if len(set(unit)) == 1 and not _HAN_RE.search(unit):
@@ -888,8 +956,8 @@ def keyword_stuffing(doc, profile, params):
                 yield Hit(ls + m.start(), ls + m.end(),
                           f"Keyword stuffing: “{unit}” repeated {n} times in a row",
                           suggestion=unit, evidence={"keyword": unit, "repeats": n})
-        if len(line) > 600:
-            continue
+        if len(line) > 600 or i not in suf_lines:
+            continue  # a keyword-variant list needs a suffix in the line
         items = [p for p in _ITEM_SEP.split(line) if p]
         if len(items) < min_items or sum(len(p) for p in items) / len(items) > int(params["max_item_chars"]):
             continue
