@@ -107,9 +107,6 @@ KIND_NAMES = {
 
 # --- corpus profile: in how many files does each normalised line appear -----------------------
 
-_SPACE_NOT_NL = re.compile(r"[^\S\n]+")
-
-
 def line_key(line: str) -> str:
     return "".join(line.split()).lower()
 
@@ -139,11 +136,10 @@ class LineDocFreqContributor:
     cap = 2_000_000
 
     def collect(self, doc):
-        # line_key of every line at once: whitespace other than newlines removed from the whole
-        # text, then lowercased (lower() treats a newline as a word boundary, so it is per line)
         out = set()
         max_len = self.max_len
-        for key in _SPACE_NOT_NL.sub("", doc.text).lower().split("\n"):
+        for _s, _e, line in doc.lines():
+            key = "".join(line.split()).lower()  # line_key
             if 2 <= len(key) <= max_len:
                 out.add(line_hash(key))
         return out

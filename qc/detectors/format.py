@@ -31,7 +31,7 @@ from ..model import Hit
 from ..profile import contributor
 from ..resources.boilerplate import char_stats
 from . import detector
-from .boilerplate import _SPACE_NOT_NL, CLASSIFIER_DEFAULTS, cached_lines
+from .boilerplate import CLASSIFIER_DEFAULTS, cached_lines
 
 HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _HAN_RE = re.compile(f"[{HAN}]")
@@ -311,14 +311,10 @@ def duplicate_lines(doc, profile, params):
                       suggestion="",
                       parts=[(a, b) for a, b, _ in block] if n > 1 else None, evidence={"first_line": firsts[0]})
 
-    # every line's whitespace-free lowercased text at once (lower() treats a newline as a word
-    # boundary, and the stripped markers #>*- are neither cased nor case-ignorable, so this is
-    # "".join(line.split()).lstrip("#>*-").lower() line by line)
-    keys = _SPACE_NOT_NL.sub("", doc.text).lower().split("\n")
-    for no, ((s, e, _line), key) in enumerate(zip(doc.lines(), keys), 1):
+    for no, (s, e, line) in enumerate(doc.lines(), 1):
         if e <= fm_end:
             continue
-        key = key.lstrip("#>*-")
+        key = "".join(line.split()).lstrip("#>*-").lower()
         if not key:
             continue
         if key.startswith(("![", "[![", "http", "www.")):
