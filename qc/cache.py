@@ -124,6 +124,7 @@ class Cache:
 
     def __init__(self, root: str | os.PathLike = ".qc-cache") -> None:
         self.root = Path(root) / f"v{CACHE_VERSION}"
+        self._root = str(self.root)
         self.hits = 0
         self.misses = 0
         self._memo: dict[tuple, Any] = {}
@@ -139,11 +140,11 @@ class Cache:
         self._t0 = time.time()
 
     # --- entries ---------------------------------------------------------------------------
-    def _path(self, kind: str, k: str) -> Path:
-        return self.root / kind / k[:2] / k
+    def _path(self, kind: str, k: str) -> str:
+        return f"{self._root}/{kind}/{k[:2]}/{k}"
 
     def has(self, kind: str, k: str) -> bool:
-        return self._path(kind, k).is_file()
+        return os.path.isfile(self._path(kind, k))
 
     def get_bytes(self, kind: str, k: str) -> bytes | None:
         try:
@@ -164,8 +165,9 @@ class Cache:
     def put_bytes(self, kind: str, k: str, data: bytes) -> None:
         path = self._path(kind, k)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+            folder = os.path.dirname(path)
+            os.makedirs(folder, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
             os.replace(tmp, path)
