@@ -12,9 +12,10 @@ Catches:
 - ``near_duplicates`` (FM06): documents that are exact or MinHash near-duplicates of another document
   of the corpus (profile ``doc_minhash``), pointing to the other one.
 - ``long_lines`` (FM07) and ``short_document`` (FM08): thresholds in the rule params.
-How: counts and compiled regexes over the text, one pass each; MinHash signatures of 5-character
-shingles are computed with numpy in the profile pass and bucketed by LSH bands, so the corpus-wide
-comparison stays near-linear.
+How: character-class counts from one numpy pass over the text (``char_stats``, shared by FM01–FM03
+and BP03) and compiled regexes, one pass each; MinHash signatures of 5-character shingles are
+computed with numpy in the profile pass and bucketed by LSH bands, so the corpus-wide comparison
+stays near-linear.
 Known false positives: poetry or lyrics written with spaces instead of punctuation (FM01/FM02);
 an intentionally unfinished quotation at the very end (FM04); form labels like ``出生年月日`` are
 guarded but other blank-form templates can look like stripped digits (FM03); deliberate refrains
