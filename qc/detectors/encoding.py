@@ -306,16 +306,21 @@ def _looks_japanese(s: str) -> bool:
     return sum(1 for c in hira if c in "のはをがにでてたしとすなるいっ") >= 0.4 * len(hira)
 
 
-# hypothesis name → (rule kind, description, function(window) -> list[Decoded])
+# hypothesis name → (rule kind, description, function(window, clean_only) -> list[Decoded]);
+# clean_only: leave out decodes with errors (the window search never uses those), which lets the
+# decoders stop at the first bad byte
 def _h_utf8_as(codec):
-    def run(w):
+    def run(w, clean_only=False):
         bs = mj.damaged_bytes(w, codec)
-        return [mj.decode_utf8(bs)] if bs is not None else []
+        if bs is None:
+            return []
+        dec = mj.decode_utf8(bs, clean_only=clean_only)
+        return [dec] if dec is not None else []
     return run
 
 
 def _h_shifted(codec):
-    def run(w):
+    def run(w, clean_only=False):
         out = []
         for bang in (True, False):
             if not bang and "!" not in w:
@@ -323,16 +328,19 @@ def _h_shifted(codec):
             bs = mj.damaged_bytes(w, codec, fullwidth_bang=bang)
             if bs is None:
                 continue
-            out.append(mj.decode_double_byte(bs, codec, 0))
-            out.append(mj.decode_double_byte(bs, codec, 1))
+            for start in (0, 1):
+                dec = mj.decode_double_byte(bs, codec, start, clean_only)
+                if dec is not None:
+                    out.append(dec)
         return out
     return run
 
 
 def _h_cross(enc_codec, dec_codec):
-    def run(w):
+    def run(w, clean_only=False):
         bs = mj.damaged_bytes(w, enc_codec)
-        return [mj.decode_double_byte(bs, dec_codec, 0)] if bs is not None else []
+        dec = mj.decode_double_byte(bs, dec_codec, 0, clean_only) if bs is not None else None
+        return [dec] if dec is not None else []
     return run
 
 
@@ -430,7 +438,7 @@ def _analyse_cached(text, top, min_fixed, min_gain, max_widen):
             for d1 in ((0, 1, 2, 3) if hyp[0] == "utf8_as_gbk" else (0, 1)):
                 for d2 in (0, 1):
                     ws, we = max(rs, cs - d1), min(re_, ce + d2)
-                    for dec in hyp[2](text[ws:we]):
+                    for dec in hyp[2](text[ws:we], True):
                         if dec.errors:
                             continue
                         prov, skip = _provisional(dec)
@@ -453,10 +461,12 @@ def _analyse_cached(text, top, min_fixed, min_gain, max_widen):
                 right = text[e:e + 3]
                 dmg = None  # computed once a repair is worth comparing
                 for kind, desc, fn in hyps:
-                    for dec in fn(w):
+                    for dec in fn(w, True):
                         if dec.errors:
                             continue  # bytes that are no character: the window is out of step
                         prov, skip = _provisional(dec)
+                        if not skip and prov == w:
+                            continue  # the window itself (GBK re-read in step): no gain, never kept
                         if mj.common_ratio(prov, top, skip) < 0.5:
                             continue  # mostly rare characters: cannot read as Chinese
                         fix = mj.plausibility(prov, top, skip, left=left, right=right)
@@ -521,7 +531,7 @@ def _analyse_cached(text, top, min_fixed, min_gain, max_widen):
             fn = next(h[2] for h in _HYPOTHESES if h[1] == desc)
             w = text[prev["start"]:e]
             left, right = text[max(0, prev["start"] - 3):prev["start"]], text[e:e + 3]
-            for cand in fn(w):
+            for cand in fn(w, True):
                 if cand.errors:
                     continue
                 prov, skip = _provisional(cand)
@@ -754,16 +764,16 @@ def _latin_repairs(run: str):
     for codec in ("cp1252", "latin-1"):
         bs = _latin_bytes(run, codec, nbsp_spaces=True)
         if bs is not None:
-            dec = mj.decode_utf8(bs)
-            if not dec.errors:
+            dec = mj.decode_utf8(bs, clean_only=True)
+            if dec is not None:
                 yield f"UTF-8 bytes decoded as {codec}", dec, dec.lossless
     for codec in ("cp1252", "latin-1", "cp1250"):
         try:
             bs = list(run.encode(codec))
         except UnicodeEncodeError:
             continue
-        dec = mj.decode_double_byte(bs, "gbk", 0)
-        if not dec.errors:
+        dec = mj.decode_double_byte(bs, "gbk", 0, clean_only=True)
+        if dec is not None:
             yield f"GBK bytes decoded as {codec}", dec, dec.lossless
 
 

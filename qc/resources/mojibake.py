@@ -337,8 +337,9 @@ def _utf8_item(bs: list[int], i: int, n: int) -> tuple[object, int, int]:
     return "\ufffd", 1, j
 
 
-def decode_utf8(bs: list[int], with_offsets: bool = False) -> Decoded:
-    """UTF-8 decode of a byte list that may hold LOST bytes."""
+def decode_utf8(bs: list[int], with_offsets: bool = False, clean_only: bool = False) -> Decoded | None:
+    """UTF-8 decode of a byte list that may hold LOST bytes. ``clean_only``: return None instead of a
+    decode that has errors (callers that discard those)."""
     n = len(bs)
     if not with_offsets:
         # fast path: the stretches of well-formed UTF-8 between the sequences that hold a lost byte
@@ -361,9 +362,13 @@ def decode_utf8(bs: list[int], with_offsets: bool = False) -> Decoded:
                     items.extend(bytes(bs[i:j]).decode("utf-8"))
                     i = j
                 except UnicodeDecodeError:
-                    pass  # malformed: the byte loop below decides what each piece is
+                    if clean_only:
+                        return None  # malformed bytes inside the stretch are an error item in the loop too
+                    # malformed: the byte loop below decides what each piece is
             while i < n and i <= k:
                 it, err, i = _utf8_item(bs, i, n)
+                if err and clean_only:
+                    return None
                 items.append(it)
                 errors += err
         return Decoded(items, errors)
@@ -381,55 +386,64 @@ def decode_utf8(bs: list[int], with_offsets: bool = False) -> Decoded:
     return Decoded(items, errors, offsets)
 
 
-def decode_double_byte(bs: list[int], codec: str, start: int = 0) -> Decoded:
+def _double_byte_item(bs: list[int], i: int, n: int, codec: str) -> tuple[object, int, int]:
+    """The item of the byte(s) at bs[i] in a GBK/Big5 stream: (character, candidates tuple or U+FFFD;
+    1 if it is an error; index after it)."""
+    b = bs[i]
+    if b != LOST and b < 0x80:
+        return chr(b), 0, i + 1
+    if i + 1 >= n:  # a lead byte whose trail lies after the window
+        return (_gbk_cands_lead(b, codec) if b != LOST else ()), 0, i + 1
+    t = bs[i + 1]
+    if b == LOST and t == LOST:
+        return (), 0, i + 2
+    if b == LOST:
+        return _gbk_cands_trail(t, codec), 0, i + 2
+    if t == LOST:
+        return _gbk_cands_lead(b, codec), 0, i + 2
+    try:
+        return bytes((b, t)).decode(codec), 0, i + 2
+    except UnicodeDecodeError:
+        return "\ufffd", 1, i + 2
+
+
+def decode_double_byte(bs: list[int], codec: str, start: int = 0, clean_only: bool = False) -> Decoded | None:
     """Decode a GBK/Big5 byte list that may hold LOST bytes, pairing bytes from ``start``.
-    With start=1 the first byte is the trail of a character whose lead came before the window."""
-    n = len(bs)
-    if LOST not in bs:
-        # fast path: one strict decode; when every non-ASCII character took exactly two bytes the
-        # pairing is the loop's own, so the characters are the same
-        body = bs[1:] if start == 1 and n else bs
-        try:
-            chars = bytes(body).decode(codec)
-        except UnicodeDecodeError:
-            chars = None
-        if chars is not None and len(body) == len(chars) + sum(1 for c in chars if c >= "\x80"):
-            head = []
-            if start == 1 and n:
-                t = bs[0]
-                head = [_gbk_cands_trail(t, codec) if 0x40 <= t <= 0xFE else ()]
-            return Decoded(head + list(chars), 0)
+    With start=1 the first byte is the trail of a character whose lead came before the window.
+    ``clean_only``: return None instead of a decode that has errors (callers that discard those)."""
     items: list = []
     errors = 0
-    i = 0
+    i, n = 0, len(bs)
     if start == 1 and n:
         t = bs[0]
         items.append(_gbk_cands_trail(t, codec) if t != LOST and 0x40 <= t <= 0xFE else ())
         i = 1
     while i < n:
-        b = bs[i]
-        if b != LOST and b < 0x80:
-            items.append(chr(b))
-            i += 1
-            continue
-        if i + 1 >= n:  # a lead byte whose trail lies after the window
-            items.append(_gbk_cands_lead(b, codec) if b != LOST else ())
-            i += 1
-            continue
-        t = bs[i + 1]
-        if b == LOST and t == LOST:
-            items.append(())
-        elif b == LOST:
-            items.append(_gbk_cands_trail(t, codec))
-        elif t == LOST:
-            items.append(_gbk_cands_lead(b, codec))
-        else:
+        try:
+            k = bs.index(LOST, i)
+        except ValueError:
+            k = n
+        if k > i:
+            # the bytes up to the next lost one in one strict decode: GBK and Big5 decode no byte
+            # ≥ 0x80 alone and every pair to one character, so the stream pairs bytes as the loop
+            # below does and gives the same characters
+            seg = bytes(bs[i:k])
             try:
-                items.append(bytes((b, t)).decode(codec))
-            except UnicodeDecodeError:
-                items.append("\ufffd")
+                items.extend(seg.decode(codec))
+                i = k
+            except UnicodeDecodeError as e:
+                if e.start == len(seg) - 1 and seg[-1] >= 0x80:
+                    items.extend(seg[:-1].decode(codec))  # a last lead byte: the loop pairs it
+                    i = k - 1
+                elif clean_only:
+                    return None  # a pair that is no character: an error item in the loop too
+        while i < n and i <= k:
+            it, err, i = _double_byte_item(bs, i, n, codec)
+            if err:
+                if clean_only:
+                    return None
                 errors += 1
-        i += 2
+            items.append(it)
     return Decoded(items, errors)
 
 
