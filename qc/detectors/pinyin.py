@@ -245,9 +245,40 @@ def _ascii_alnum(ch: str) -> bool:
 
 
 def _masked_spans(text: str) -> list[tuple[int, int]]:
+    """The spans ``_URLISH.finditer(text)`` gives, found by trying ``_URLISH.match`` only at the
+    positions a match can start: every match holds a trigger (``://`` at most 16 characters after
+    its start, ``www.`` at its start, ``@`` at most 64 after), so starts lie within 64 characters
+    before a trigger. Trying those positions left to right from the end of the previous match gives
+    finditer's leftmost non-overlapping matches, without running the pattern over all the text
+    (several alternatives tried at every position: ~5 MB/s). Text dense with triggers is scanned
+    whole."""
     if "://" not in text and "www." not in text and "@" not in text:
         return []
-    return [m.span() for m in _URLISH.finditer(text)]
+    triggers = sorted(i for needle in ("://", "www.", "@") for i in _find_all(text, needle))
+    if len(triggers) * _URL_REACH > len(text):  # dense triggers (a mailing list, code): one full scan is cheaper
+        return [m.span() for m in _URLISH.finditer(text)]
+    out: list[tuple[int, int]] = []
+    pos = 0
+    for t in triggers:
+        for start in range(max(pos, t - _URL_REACH), t + 1):
+            m = _URLISH.match(text, start)
+            if m:
+                out.append(m.span())
+                pos = m.end()
+                break
+    return out
+
+
+_URL_REACH = 64  # the longest stretch before a trigger that a _URLISH match can start at
+
+
+def _find_all(text: str, needle: str) -> list[int]:
+    out = []
+    i = text.find(needle)
+    while i >= 0:
+        out.append(i)
+        i = text.find(needle, i + 1)
+    return out
 
 
 def _words(text: str, lexdirs: str) -> list[Word]:

@@ -56,6 +56,7 @@ _HANISH = np.zeros(sc.N_CLASSES, dtype=bool)
 _HANISH[[sc.HAN, sc.HAN_S, sc.HAN_T]] = True
 _LATIN_LETTER = np.zeros(sc.N_CLASSES, dtype=bool)
 _LATIN_LETTER[[sc.LATIN_UP, sc.LATIN_LO, sc.LATIN_EXT]] = True
+_CJKISH_U8, _HANISH_U8 = _CJKISH.astype(np.uint8), _HANISH.astype(np.uint8)
 
 # ---------------------------------------------------------------------------------------------
 # Simplified vs Traditional
@@ -314,10 +315,14 @@ def _inside(spans: list[tuple[int, int]], starts: list[int], i: int) -> bool:
     return k >= 0 and spans[k][0] <= i < spans[k][1]
 
 
-def _han_share(codes: np.ndarray, text: str, a: int, b: int) -> tuple[int, float]:
-    seg = codes[a:b]
-    han = int(_HANISH[seg].sum())
-    nonspace = (b - a) - sum(1 for ch in text[a:b] if ch.isspace())
+_SPACE = re.compile(r"\s")  # str patterns: \s is exactly str.isspace()
+
+
+def _han_share(hanb: bytes, text: str, a: int, b: int) -> tuple[int, float]:
+    """(Han characters, their share of the non-space characters) of text[a:b]; ``hanb`` has a 1
+    byte per Han character of the text."""
+    han = hanb.count(1, a, b)
+    nonspace = (b - a) - len(_SPACE.findall(text, a, b))
     return han, (han / nonspace if nonspace else 0.0)
 
 
@@ -347,13 +352,13 @@ def _analyse_widths(doc, text: str, bracket_share: float) -> dict | None:
     drop: set[int] = set()  # spaces removed after a converted mark
     if n_hw:
         # only the lines that hold a half-width mark are looked at, each on its own
-        pos = np.flatnonzero(codes == sc.HW_PUNCT)
+        # one byte per character (1 = Han / Han or CJK punctuation): C-level find/count on spans
+        hanb = _HANISH_U8[codes].tobytes()
+        cjkb = _CJKISH_U8[codes].tobytes()
         # a mark can only matter with Chinese next to it (a bracket or quote around Chinese has Han
         # just inside it): keep marks with a Han/CJK character 1 before or up to 4 after
-        near = _CJKISH[codes[pos - 1]] & (pos > 0)
-        for k in range(1, 5):
-            near |= _CJKISH[codes[np.minimum(pos + k, n - 1)]] & (pos + k < n)
-        pos = pos[near].tolist()
+        pos = [x for x in np.flatnonzero(codes == sc.HW_PUNCT).tolist()
+               if (x > 0 and cjkb[x - 1]) or cjkb.find(1, x + 1, x + 5) >= 0]
         done_to = -1
         for x0 in pos:
             if x0 < done_to:
@@ -362,7 +367,7 @@ def _analyse_widths(doc, text: str, bracket_share: float) -> dict | None:
             b = text.find("\n", x0)
             b = n if b < 0 else b
             done_to = b
-            if a < fm[1] or not _HANISH[codes[a:b]].any():
+            if a < fm[1] or hanb.find(1, a, b) < 0:
                 continue  # front matter, or no Han on the line: not a Chinese sentence
             line = text[a:b]
             if "[" in line and _REFERENCE_LINE.search(line):
@@ -376,13 +381,13 @@ def _analyse_widths(doc, text: str, bracket_share: float) -> dict | None:
             if "(" in line:
                 for m in _PAREN_PAIR.finditer(line):
                     x, y = m.span()
-                    han, share = _han_share(codes, text, a + x + 1, a + y - 1)
+                    han, share = _han_share(hanb, text, a + x + 1, a + y - 1)
                     if han and share >= bracket_share and usable(x):
                         flagged[a + x], flagged[a + y - 1] = "（", "）"
             if '"' in line:
                 for m in _QUOTE_PAIR.finditer(line):
                     x, y = m.span()
-                    han, share = _han_share(codes, text, a + x + 1, a + y - 1)
+                    han, share = _han_share(hanb, text, a + x + 1, a + y - 1)
                     if han and share >= bracket_share and usable(x):
                         flagged[a + x], flagged[a + y - 1] = "“", "”"
             # , ; : ! ? after the brackets and quotes, which they may touch
@@ -394,11 +399,11 @@ def _analyse_widths(doc, text: str, bracket_share: float) -> dict | None:
                 p = i - 1
                 if p >= a and codes[p] == sc.DIGIT and j < b and codes[j] == sc.DIGIT:
                     continue  # 1,000 · 10:30 · 3:2
-                left_cjk = p >= a and (_CJKISH[codes[p]] or p in flagged)  # incl. a converted ) or "
+                left_cjk = p >= a and (cjkb[p] or p in flagged)  # incl. a converted ) or "
                 k = j
                 while k < b and k - j < 3 and text[k] in " \t":
                     k += 1
-                right_cjk = k < b and (_CJKISH[codes[k]] or k in flagged)
+                right_cjk = k < b and (cjkb[k] or k in flagged)
                 spaced_latin = j < k < b and _LATIN_LETTER[codes[k]]
                 if (left_cjk and not spaced_latin) or right_cjk:
                     for q in range(i, j):
@@ -418,9 +423,12 @@ def _analyse_widths(doc, text: str, bracket_share: float) -> dict | None:
         if t:
             hw_types[t] = hw_types.get(t, 0) + 1
     fw_types: dict[str, int] = {}
-    for x in np.flatnonzero(codes == sc.FW_PUNCT).tolist():
-        t = _MARK_TYPE[text[x]]
-        fw_types[t] = fw_types.get(t, 0) + 1
+    if cls.counts[sc.FW_PUNCT]:
+        for ch in sc.FW_PUNCT_CHARS:  # one C-level count per mark (the text has thousands of them)
+            k = text.count(ch)
+            if k:
+                t = _MARK_TYPE[ch]
+                fw_types[t] = fw_types.get(t, 0) + k
     mixed_types = sorted(t for t in hw_types if fw_types.get(t))
     starts = doc.line_starts
     lines: dict[int, list[int]] = {}
@@ -467,7 +475,8 @@ def halfwidth_punct(doc, profile, params):
         b = starts[li + 1] - 1 if li + 1 < len(starts) else len(text)
         alnum = [x for x in xs if text[x] not in _MARK_TYPE]
         # the line's ratio: half-width marks among the marks of the same kinds on this line
-        fw_line = sum(1 for ch in text[a:b] if ch in sc.FW_PUNCT_CHARS and _MARK_TYPE[ch] in types)
+        line = text[a:b]
+        fw_line = sum(line.count(ch) for ch in sc.FW_PUNCT_CHARS if _MARK_TYPE[ch] in types)
         ratio = len(punct) / (len(punct) + fw_line) if punct else 0.0
         chars: dict[str, int] = {}
         for x in punct:
