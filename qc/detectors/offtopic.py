@@ -1067,6 +1067,7 @@ keyword_stuffing.param_defaults = {
 _DATE_ONLY = re.compile(
     r"^\s*[\[(（【]?\s*(?:\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?|\d{1,2}[-/.月]\d{1,2}日?)"
     r"(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?\s*[\])）】]?\s*$|^\s*\d{1,2}:\d{2}(?::\d{2})?\s*$")
+_DATE_ONLY_MAX_HAN = 3  # 年, 月, 日: the only Han characters _DATE_ONLY can match
 _HAS_DATE = re.compile(r"\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}|\d{1,2}月\d{1,2}日|\b\d{1,2}:\d{2}\b|\d{1,2}-\d{1,2}\s")
 
 
@@ -1075,26 +1076,35 @@ def headline_blocks(doc, params) -> list[tuple[list[tuple[int, int]], int]]:
     (headline line spans, number of date/time marks)."""
     max_chars = int(params["max_line_chars"])
     min_line_han = int(params["min_line_han"])
+    min_items = int(params["min_items"])
+    lines = list(doc.lines())
+    if not lines:
+        return []
     _, cum = _han_index(doc.text)  # Han count of a line = of its stripped text
+    bounds = np.array([(s, e) for s, e, _ in lines], dtype=np.int64)
+    han = cum[bounds[:, 1]] - cum[bounds[:, 0]]
+    if int(np.count_nonzero(han >= min_line_han)) < min_items:
+        return []  # not enough lines with Han enough to be headlines for even one block
     blocks = []
     cur: list[tuple[int, int]] = []
     dates = 0
-    for s, e, line in doc.lines():
+    for (s, e, line), h in zip(lines, han.tolist()):
         st = line.strip()
         if not st:
             continue
-        if _DATE_ONLY.match(st):
+        # a date-only line holds at most three Han characters (年, 月, 日)
+        if h <= _DATE_ONLY_MAX_HAN and _DATE_ONLY.match(st):
             dates += 1
             continue
-        if len(st) <= max_chars and cum[e] - cum[s] >= min_line_han:
+        if len(st) <= max_chars and h >= min_line_han:
             cur.append((s, e))
             if _HAS_DATE.search(st):
                 dates += 1
             continue
-        if len(cur) >= int(params["min_items"]):
+        if len(cur) >= min_items:
             blocks.append((cur, dates))
         cur, dates = [], 0
-    if len(cur) >= int(params["min_items"]):
+    if len(cur) >= min_items:
         blocks.append((cur, dates))
     return blocks
 
@@ -1104,15 +1114,11 @@ class _DocTerms:
     span's vector and the vector of "the document minus a span" cost O(span), not O(document)."""
 
     def __init__(self, text: str, idf: np.ndarray, stop: np.ndarray, stop_factor: float) -> None:
-        cp = t2s_codepoints(codepoints(text))  # same length: positions stay valid
-        han = _han_mask(cp)
-        pair = han[:-1] & han[1:]
-        self.pos = np.flatnonzero(pair)
-        ids = bucket_of(cp[:-1][pair].astype(np.uint64), cp[1:][pair].astype(np.uint64))
-        tab = stop_table(stop.tobytes())
-        is_stop = tab[np.minimum(cp, len(tab) - 1)]
-        st = (is_stop[:-1] | is_stop[1:])[pair]
-        self.vocab, self.inv = np.unique(ids, return_inverse=True)
+        self.pos, ids, st = _text_index(text).bigrams(stop)  # shared with OT01
+        self.vocab = _distinct(ids)
+        lut = np.empty(N_BUCKETS, dtype=np.int64)  # bucket -> vocabulary index (np.unique's inverse)
+        lut[self.vocab] = np.arange(self.vocab.size)
+        self.inv = lut[ids]
         self.tf = np.bincount(self.inv, minlength=self.vocab.size).astype(float)
         stopped = np.bincount(self.inv, weights=st.astype(float), minlength=self.vocab.size) >= self.tf
         self.scale = idf[self.vocab] * np.where(stopped, stop_factor, 1.0)
@@ -1131,8 +1137,12 @@ class _DocTerms:
         i, j = np.searchsorted(self.pos, s), np.searchsorted(self.pos, e - 1)
         if j <= i:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
-        ids, tf = np.unique(self.inv[i:j], return_counts=True)
-        return ids, tf.astype(float)
+        ids = np.sort(self.inv[i:j])  # = np.unique(..., return_counts=True), by one sort
+        first = np.empty(ids.size, dtype=bool)
+        first[0] = True
+        np.not_equal(ids[1:], ids[:-1], out=first[1:])
+        at = np.flatnonzero(first)
+        return ids[at], np.diff(np.append(at, ids.size)).astype(float)
 
     def vector(self, s: int, e: int):
         ids, tf = self.terms(s, e)
@@ -1150,8 +1160,12 @@ class _DocTerms:
 
 
 def _cos_sorted(a, b) -> float:
-    _, ia, ib = np.intersect1d(a[0], b[0], assume_unique=True, return_indices=True)
-    return float((a[1][ia] * b[1][ib]).sum())
+    """Dot product of two sparse vectors (sorted unique ids, weights)."""
+    if not a[0].size or not b[0].size:
+        return 0.0
+    at = np.searchsorted(b[0], a[0])  # the common ids, in ascending order (as intersect1d)
+    hit = b[0][np.minimum(at, b[0].size - 1)] == a[0]
+    return float((a[1][hit] * b[1][at[hit]]).sum())
 
 
 @detector("unrelated_headlines")

@@ -209,12 +209,14 @@ def background_df(common: tuple[str, ...]) -> np.ndarray:
 @lru_cache(maxsize=4)
 def _background_df(common: tuple[str, ...]) -> np.ndarray:
     bg = np.zeros(N_BUCKETS, dtype=np.float32)
-    for rank, w in enumerate(common):
-        if len(w) != 2:
-            continue
-        frac = 0.8 if rank < 300 else 0.5 if rank < 1000 else 0.3 if rank < 2000 else 0.15
-        i = bucket_of_str(w)
-        bg[i] = max(bg[i], frac)
+    ranks = [rank for rank, w in enumerate(common) if len(w) == 2]
+    if not ranks:
+        return bg
+    a = np.array([ord(common[r][0]) for r in ranks], dtype=np.uint64)
+    b = np.array([ord(common[r][1]) for r in ranks], dtype=np.uint64)
+    frac = np.array([0.8 if r < 300 else 0.5 if r < 1000 else 0.3 if r < 2000 else 0.15 for r in ranks],
+                    dtype=np.float32)
+    np.maximum.at(bg, bucket_of(a, b), frac)  # a bucket shared by several words keeps the largest
     return bg
 
 
