@@ -1074,6 +1074,17 @@ _HAS_DATE = re.compile(r"\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}|\d{1,2}月\d{1,2}�
 def headline_blocks(doc, params) -> list[tuple[list[tuple[int, int]], int]]:
     """Runs of short lines (blank lines and date/time lines allowed between them): each run as
     (headline line spans, number of date/time marks)."""
+    return [(lines, date_lines + _dated_items(doc.text, lines)) for lines, date_lines in _headline_runs(doc, params)]
+
+
+def _dated_items(text: str, lines: list[tuple[int, int]]) -> int:
+    """How many of the given headline lines carry a date or time."""
+    return sum(1 for s, e in lines if _HAS_DATE.search(text[s:e].strip()))
+
+
+def _headline_runs(doc, params) -> list[tuple[list[tuple[int, int]], int]]:
+    """headline_blocks without the dated-item count (only needed for blocks that get that far):
+    each run as (headline line spans, number of date-only lines)."""
     max_chars = int(params["max_line_chars"])
     min_line_han = int(params["min_line_han"])
     min_items = int(params["min_items"])
@@ -1089,18 +1100,20 @@ def headline_blocks(doc, params) -> list[tuple[list[tuple[int, int]], int]]:
     cur: list[tuple[int, int]] = []
     dates = 0
     for (s, e, line), h in zip(lines, han.tolist()):
-        st = line.strip()
-        if not st:
-            continue
-        # a date-only line holds at most three Han characters (年, 月, 日)
-        if h <= _DATE_ONLY_MAX_HAN and _DATE_ONLY.match(st):
-            dates += 1
-            continue
-        if len(st) <= max_chars and h >= min_line_han:
-            cur.append((s, e))
-            if _HAS_DATE.search(st):
+        if h > _DATE_ONLY_MAX_HAN:  # not a date-only line; Han, so not blank either
+            if h >= min_line_han and (len(line) <= max_chars or len(line.strip()) <= max_chars):
+                cur.append((s, e))
+                continue
+        else:
+            st = line.strip()
+            if not st:
+                continue
+            if _DATE_ONLY.match(st):
                 dates += 1
-            continue
+                continue
+            if len(st) <= max_chars and h >= min_line_han:
+                cur.append((s, e))
+                continue
         if len(cur) >= min_items:
             blocks.append((cur, dates))
         cur, dates = [], 0
@@ -1171,7 +1184,7 @@ def _cos_sorted(a, b) -> float:
 @detector("unrelated_headlines")
 def unrelated_headlines(doc, profile, params):
     text = doc.text
-    blocks = headline_blocks(doc, params)
+    blocks = _headline_runs(doc, params)
     if not blocks:
         return
     common = lexicon(params, params["background_lexicon"])
@@ -1199,9 +1212,12 @@ def unrelated_headlines(doc, profile, params):
         item_sims = [(_cos_sorted(v, rest_vec) if v[0].size else 0.0) for v in item_vecs]
         off = [x < float(params["max_item_similarity"]) for x in item_sims]
         frac_off = sum(off) / len(off)
+        if frac_off < float(params["min_offtopic_items"]):
+            continue
         # headlines about other subjects are also unrelated to each other
         pair = [_cos_sorted(a, b) for a, b in zip(item_vecs, item_vecs[1:]) if a[0].size and b[0].size]
         mutual = float(np.mean(pair)) if pair else 0.0
+        dates += _dated_items(text, lines)
         headline_like = dates >= max(2, len(lines) // 3) or mutual < float(params["max_mutual_similarity"])
         if frac_off >= float(params["min_offtopic_items"]) and headline_like:
             yield Hit(
