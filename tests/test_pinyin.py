@@ -335,3 +335,21 @@ def test_no_latin_costs_nothing(monkeypatch, py_rules):
 def test_param_validation():
     with pytest.raises(ValueError):
         py.pinyin_text_block.validate_params({**py.pinyin_text_block.param_defaults, "style": "wade-giles"})
+
+
+def test_masked_spans_equal_a_full_urlish_scan():
+    """_masked_spans tries _URLISH only near its triggers (://, www., @); it must give exactly the
+    spans of _URLISH.finditer over the whole text, on real-looking and on adversarial text."""
+    import random
+
+    from qc.detectors import pinyin as pmod
+
+    rnd = random.Random(11)
+    pieces = ["http://", "https://x.com/a", "www.", "www.a.b", "a@b.c", "x.y+z@mail.example.com", "@", "://",
+              "中文", " ", "abc", "-", ".", "a" * 70, "ftp://", "git+ssh://h", "，", "\n", "_", "wanggeng"]
+    texts = ["".join(rnd.choice(pieces) for _ in range(rnd.randrange(1, 15))) for _ in range(3000)]
+    texts += ["".join(rnd.choice("ab.-+_@:/w3 中。x\n") for _ in range(rnd.randrange(1, 200))) for _ in range(2000)]
+    texts.append("请访问 https://www.wuzhenwic.org/zhongguo/xinwen/index.html 或写信到 zhangsan@huanqiu.com 。" * 3)
+    for t in texts:
+        full = [m.span() for m in pmod._URLISH.finditer(t)] if ("://" in t or "www." in t or "@" in t) else []
+        assert pmod._masked_spans(t) == full, t

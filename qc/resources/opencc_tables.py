@@ -169,9 +169,12 @@ class _Converter:
         return "".join(out)
 
 
+_ODD_SPACE = re.compile(r"[^\S\n\t ]")  # whitespace other than newline, tab, space (\s is str.isspace)
+
+
 def _clean_lines(data: str) -> bool:
     """No line of ``data`` starts or ends with whitespace and none is empty (``strip()`` is a no-op)."""
-    if any(c.isspace() and c not in "\n\t " for c in set(data)):
+    if _ODD_SPACE.search(data):
         return False
     ends = ("\n", "\t", " ")
     return not (data.startswith(ends) or data.endswith(ends)
