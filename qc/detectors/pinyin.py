@@ -261,6 +261,8 @@ def _masked_spans(text: str) -> list[tuple[int, int]]:
     pos = 0
     for t in triggers:
         for start in range(max(pos, t - _URL_REACH), t + 1):
+            if text[start] not in _URL_START:
+                continue  # every alternative starts with one of these
             m = _URLISH.match(text, start)
             if m:
                 out.append(m.span())
@@ -270,6 +272,7 @@ def _masked_spans(text: str) -> list[tuple[int, int]]:
 
 
 _URL_REACH = 64  # the longest stretch before a trigger that a _URLISH match can start at
+_URL_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.+-")
 
 
 def _find_all(text: str, needle: str) -> list[int]:
