@@ -344,14 +344,33 @@ def _h_cross(enc_codec, dec_codec):
     return run
 
 
+_TEXT_CACHES: list = []  # per-text caches (cleared by ``clear_text_caches``)
+
+
+def _memo(run):
+    """A hypothesis' decodes of a window, cached: the gate, the window search and the growth step
+    ask again for the same windows. The Decoded objects are shared; nobody changes them."""
+    @_lru_cache(maxsize=512)
+    def cached(w, clean_only=False):
+        return tuple(run(w, clean_only))
+    _TEXT_CACHES.append(cached)
+    return cached
+
+
 _HYPOTHESES = (
-    ("utf8_as_gbk", "UTF-8 bytes decoded as GBK", _h_utf8_as("gbk")),
-    ("utf8_as_gbk", "UTF-8 bytes decoded as GB18030", _h_utf8_as("gb18030")),
-    ("utf8_as_gbk", "UTF-8 bytes decoded as Big5", _h_utf8_as("big5")),
-    ("gbk_shifted", "GBK bytes decoded one byte out of step", _h_shifted("gbk")),
-    ("big5_gbk", "Big5 bytes decoded as GBK", _h_cross("gbk", "big5")),
-    ("big5_gbk", "GBK bytes decoded as Big5", _h_cross("big5", "gbk")),
+    ("utf8_as_gbk", "UTF-8 bytes decoded as GBK", _memo(_h_utf8_as("gbk"))),
+    ("utf8_as_gbk", "UTF-8 bytes decoded as GB18030", _memo(_h_utf8_as("gb18030"))),
+    ("utf8_as_gbk", "UTF-8 bytes decoded as Big5", _memo(_h_utf8_as("big5"))),
+    ("gbk_shifted", "GBK bytes decoded one byte out of step", _memo(_h_shifted("gbk"))),
+    ("big5_gbk", "Big5 bytes decoded as GBK", _memo(_h_cross("gbk", "big5"))),
+    ("big5_gbk", "GBK bytes decoded as Big5", _memo(_h_cross("big5", "gbk"))),
 )
+
+
+def clear_text_caches() -> None:
+    """Forget everything cached about particular texts (benchmarks: every timed run does all the work)."""
+    for c in _TEXT_CACHES + [_analyse_cached, _prefilter, mj.plausibility, mj.common_ratio]:
+        c.cache_clear()
 
 
 _MIN_UNITS = {"utf8_as_gbk": 2, "gbk_shifted": 3, "big5_gbk": 3}
@@ -363,14 +382,8 @@ def _score(fixed: mj.Plausibility, damaged: mj.Plausibility) -> float:
 
 
 def _provisional(dec: mj.Decoded) -> tuple[str, frozenset[int]]:
-    chars, skip = [], set()
-    for i, it in enumerate(dec.items):
-        if isinstance(it, str):
-            chars.append(it)
-        else:
-            chars.append("\ufffd")
-            skip.add(i)
-    return "".join(chars), frozenset(skip)
+    """The repair as text with U+FFFD for each lost-byte character, and those indices (cached on ``dec``)."""
+    return dec.provisional
 
 
 def _analyse_han_mojibake(text: str, top: int, min_fixed: float, min_gain: float, max_widen: int):

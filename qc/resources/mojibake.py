@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from .charfreq import frequent_han, jieba_word_freq, to_simplified_char, to_simplified_chars
 
@@ -36,7 +36,7 @@ def is_han(ch: str) -> bool:
     return 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0xF900 <= o <= 0xFAFF or 0x20000 <= o <= 0x2FA1F
 
 
-@dataclass
+@dataclass(frozen=True)
 class Plausibility:
     good: float
     units: int
@@ -89,6 +89,7 @@ def word_covered(text: str, lo: int, hi: int, min_freq: int = 3) -> list[bool]:
     return covered
 
 
+@lru_cache(maxsize=4096)  # the window search asks again for the same decodes (gate, search, growth)
 def common_ratio(text: str, top: int = 2000, skip: frozenset[int] = frozenset()) -> float:
     """The cheap half of ``plausibility``: share of counted characters that are frequent."""
     common = frequent_han(top)
@@ -101,6 +102,7 @@ def common_ratio(text: str, top: int = 2000, skip: frozenset[int] = frozenset())
     return good / units if units else 0.0
 
 
+@lru_cache(maxsize=4096)  # as common_ratio; the result is shared, callers do not change it
 def plausibility(text: str, top: int = 2000, skip: frozenset[int] = frozenset(), left: str = "",
                  right: str = "") -> Plausibility:
     """How much of ``text`` looks like real Chinese (see module docstring): each counted character
@@ -150,14 +152,19 @@ def guess_char(cands: tuple[str, ...], left: str, right: str) -> str | None:
     left, right = _simplified(left[-2:]), _simplified(right[:2])
     l1, l2 = left[-1:], left[-2:]
     r1, r2 = right[:1], right[:2]
+    # the words a candidate may form: l1+c, l2+c, c+r1, c+r2, l1+c+r1 (those of two characters or
+    # more; the ones that coincide when a side is short are looked up once)
+    around = [(a, b) for a, b in ((l1, ""), (l2, ""), ("", r1), ("", r2), (l1, r1))
+              if len(a) + len(b) >= 1]
+    around = list(dict.fromkeys(around))
     wf_get = jieba_word_freq().get
-    for c, cs in _simplified_cands(cands):
+    # candidates in no word of two or three characters score 0 and change nothing: left out
+    for c, cs in _word_cands(cands):
         n = 0
-        for w in (l1 + cs, l2 + cs, cs + r1, cs + r2, l1 + cs + r1):
-            if len(w) >= 2:
-                k = wf_get(w, 0)
-                if k > n:
-                    n = k
+        for a, b in around:
+            k = wf_get(a + cs + b, 0)
+            if k > n:
+                n = k
         if n > best_n:
             best, best_n, second_n = c, n, best_n
         elif n > second_n:
@@ -177,18 +184,40 @@ def _simplified_cands(cands: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     return tuple((c, to_simplified_char(c)) for c in cands)
 
 
+@lru_cache(maxsize=1)
+def _short_word_chars() -> frozenset[str]:
+    """Characters of jieba's words of two or three characters (~6,300)."""
+    out: set[str] = set()
+    for w, c in jieba_word_freq().items():
+        if 2 <= len(w) <= 3 and c > 0:
+            out.update(w)
+    return frozenset(out)
+
+
+@lru_cache(maxsize=1024)
+def _word_cands(cands: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """``_simplified_cands`` without the candidates whose Simplified form is in no word of two or
+    three characters (about 60% of a candidate row): ``guess_char`` could not score them."""
+    chars = _short_word_chars()
+    return tuple((c, cs) for c, cs in _simplified_cands(cands) if cs in chars)
+
+
+@lru_cache(maxsize=1024)
+def _pair_cands(cands: tuple[str, ...], pos: int) -> tuple[tuple[str, str], ...]:
+    """``_simplified_cands`` without the candidates that are in no two-character word at ``pos``."""
+    chars = _pair_chars()[pos]
+    return tuple((c, cs) for c, cs in _simplified_cands(cands) if cs in chars)
+
+
 def guess_pair(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, str] | None:
     """The pair (x from a, y from b) that is the most frequent two-character jieba word, or None."""
     get = jieba_word_freq().get
     best, best_n = None, 0
-    firsts, seconds = _pair_chars()
-    # candidates that cannot be part of a two-character word score 0 and never win: skip them
-    sb = [(y, ys) for y, ys in _simplified_cands(b) if ys in seconds]
+    # candidates that cannot be part of a two-character word score 0 and never win: left out
+    sb = _pair_cands(b, 1)
     if not sb:
         return None
-    for x, xs in _simplified_cands(a):
-        if xs not in firsts:
-            continue
+    for x, xs in _pair_cands(a, 0):
         for y, ys in sb:
             n = get(xs + ys, 0)
             if n > best_n:
@@ -304,6 +333,18 @@ class Decoded:
                 chars.append(g)
                 guessed.add(len(chars) - 1)
         return "".join(chars), guessed, unknown
+
+    @cached_property
+    def provisional(self) -> tuple[str, frozenset[int]]:
+        """The text with U+FFFD for each character that lost a byte, and the indices of those."""
+        chars, skip = [], set()
+        for i, it in enumerate(self.items):
+            if isinstance(it, str):
+                chars.append(it)
+            else:
+                chars.append("\ufffd")
+                skip.add(i)
+        return "".join(chars), frozenset(skip)
 
     @property
     def lossless(self) -> bool:
