@@ -62,6 +62,17 @@ _INDENT = re.compile(r"^(?:\u3000|[ \t]{2,})")
 _DEFAULT_STOP_CHARS = "的了是在和与也就都而及或被把对从到为以之其这那我你他她它们个着过吗呢吧啊有"
 
 
+@lru_cache(maxsize=64)
+def _lexicon_in(dirs: str, name: str) -> tuple[str, ...]:
+    return lexicon({"_lexicons": dirs} if dirs else {}, name)
+
+
+def _lexicon(params: dict, name: str) -> tuple[str, ...]:
+    """``lexicon(params, name)``, with the folder look-up (a stat per folder) done once per
+    (folders, name) instead of once per document and rule."""
+    return _lexicon_in(str(params.get("_lexicons", "")), name)
+
+
 # ---------------------------------------------------------------------------------------------
 # profile: document frequencies of hashed Han bigrams
 
@@ -468,7 +479,7 @@ def topic_outliers(text: str, profile, params: dict, skip=None):
     spans = segments(text, params, skip)
     if len(spans) < int(params["min_segments"]):
         return None
-    common = lexicon(params, params["background_lexicon"])
+    common = _lexicon(params, params["background_lexicon"])
     stats = profile.get("topic_df") if profile is not None else None
     idf = idf_weights(stats, common, float(params["background_docs"]))
     vecs = _segment_vectors(text, spans, idf, params)
@@ -708,13 +719,12 @@ def _spam_prefixes(entries: tuple[str, ...]):
     return first, np.array(sorted(pairs), dtype=np.int64), np.array(sorted(singles), dtype=np.int64)
 
 
+@lru_cache(maxsize=8)
+def _spam_longest(entries: tuple[str, ...]) -> int:
+    return max((len(w) for w in _spam_table(entries)[1]), default=1)
+
+
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-_ASCII_UPPER_RUN = re.compile("[A-Z]+")
-
-
-def _ascii_lower(text: str) -> str:
-    """``text.translate(_ASCII_LOWER)`` (only A–Z change; same length), faster on Chinese text."""
-    return _ASCII_UPPER_RUN.sub(lambda m: m.group().lower(), text)
 
 
 @lru_cache(maxsize=8)
@@ -754,28 +764,28 @@ def spam_matches(text: str, params: dict):
 
     Long texts: the regex is tried only where a phrase can start (see _spam_starts), left to
     right and skipping over each match, which finds exactly what ``finditer`` finds."""
-    entries = lexicon(params, params["lexicon"])
+    entries = _lexicon(params, params["lexicon"])
     pat, info = _spam_table(entries)
     out = []
     if len(text) < _SPAM_SCAN_MIN:
-        found = pat.finditer(text.translate(_ASCII_LOWER))  # same length: offsets stay valid
+        found = [(m.start(), m.end(), m.group()) for m in pat.finditer(text.translate(_ASCII_LOWER))]
     else:
         starts = _spam_starts(text, entries)
         if not starts:
             return out
-        folded = _ascii_lower(text)
+        longest = _spam_longest(entries)
         found = []
         end = 0
         for p in starts:
             if p < end:
                 continue
-            m = pat.match(folded, p)
+            # no phrase is longer than ``longest``: the regex reads nothing beyond this window
+            m = pat.match(text[p:p + longest].translate(_ASCII_LOWER))
             if m:
-                found.append(m)
-                end = m.end()
-    for m in found:
-        s, e = m.span()
-        word = m.group().lower()
+                found.append((p, p + m.end(), m.group()))
+                end = p + m.end()
+    for s, e, g in found:
+        word = g.lower()
         # a Latin entry must not be a piece of a longer Latin word ("bbin" in "rabbinical")
         if _ASCII_WORD.match(word[0]) and s > 0 and _ASCII_WORD.match(text[s - 1]):
             continue
@@ -797,7 +807,7 @@ def spam_phrases(doc, profile, params):
     matches = spam_matches(text, params)
     if not matches:
         return
-    ctx = _context_pattern(lexicon(params, params["report_context_lexicon"]))
+    ctx = _context_pattern(_lexicon(params, params["report_context_lexicon"]))
     gap = int(params["cluster_gap"])
     clusters: list[list[tuple]] = []
     for m in matches:
@@ -989,14 +999,18 @@ def _suffix_pattern(suffixes: tuple[str, ...]):
     return re.compile(trie_regex(sorted(set(suffixes))))
 
 
-def _stuffing_lines(doc, suffixes: tuple[str, ...]) -> tuple[list, set, set]:
-    """(lines, indices of lines where _REPEAT can match, indices of lines holding a suffix):
-    document-level pre-checks, so the per-line work runs only where it can find something."""
+def _stuffing_lines(doc, suffixes: tuple[str, ...]) -> tuple[list, dict, set]:
+    """(lines, {line index: positions in the line where a _REPEAT match can start}, indices of
+    lines holding a suffix): document-level pre-checks, so the per-line work runs only where it
+    can find something."""
     lines = list(doc.lines())
     ix = _text_index(doc.text)
     starts = np.array([ls for ls, _, _ in lines], dtype=np.int64)
+    rep_lines: dict[int, list[int]] = {}
     rep = _repeat_candidates(ix.cp, ix.mask)
-    rep_lines = set((np.searchsorted(starts, rep, side="right") - 1).tolist()) if rep.size else set()
+    if rep.size:
+        for i, p in zip((np.searchsorted(starts, rep, side="right") - 1).tolist(), rep.tolist()):
+            rep_lines.setdefault(i, []).append(p - lines[i][0])
     pat = _suffix_pattern(suffixes)
     if pat is None:
         return lines, rep_lines, set(range(len(lines)))
@@ -1006,17 +1020,33 @@ def _stuffing_lines(doc, suffixes: tuple[str, ...]) -> tuple[list, set, set]:
     return lines, rep_lines, suf_lines
 
 
+def _repeat_matches(line: str, candidates: list[int]) -> list:
+    """``list(_REPEAT.finditer(line))``, trying only the (sorted) candidate start positions: a
+    match cannot start anywhere else, and finditer resumes after each match the same way."""
+    out = []
+    end = 0
+    for c in candidates:
+        if c < end:
+            continue
+        m = _REPEAT.match(line, c)
+        if m:
+            out.append(m)
+            end = m.end()
+    return out
+
+
 @detector("keyword_stuffing")
 def keyword_stuffing(doc, profile, params):
-    suffixes = lexicon(params, params["suffix_lexicon"])
+    suffixes = _lexicon(params, params["suffix_lexicon"])
     min_items = int(params["min_items"])
     lines, rep_lines, suf_lines = _stuffing_lines(doc, suffixes)
-    for i in sorted(rep_lines | suf_lines):
+    for i in sorted(rep_lines.keys() | suf_lines):
         ls, le, line = lines[i]
         if len(line) < 12:
             continue
-        if i in rep_lines and len(line) <= 5000 and _repetitive(line):
-            for m in _REPEAT.finditer(line):
+        found = _repeat_matches(line, rep_lines[i]) if i in rep_lines and len(line) <= 5000 else []
+        if found and _repetitive(line):  # the gate is checked only where the regex matched
+            for m in found:
                 unit = m.group(1)
                 if len(set(unit)) == 1 and not _HAN_RE.search(unit):
                     continue  # "-----", "0000": not a keyword
@@ -1187,7 +1217,7 @@ def unrelated_headlines(doc, profile, params):
     blocks = _headline_runs(doc, params)
     if not blocks:
         return
-    common = lexicon(params, params["background_lexicon"])
+    common = _lexicon(params, params["background_lexicon"])
     stats = profile.get("topic_df") if profile is not None else None
     idf = idf_weights(stats, common, float(params["background_docs"]))
     terms = _DocTerms(text, idf, _stop_codepoints(params["stop_chars"]), float(params["stop_factor"]))
