@@ -102,6 +102,7 @@ def confined(out: Path, rel: str) -> Path:
 
 
 def _resolved(out: str, head: str) -> Path:
+    out = os.path.abspath(out)  # the working folder may change between calls
     key = (out, head)
     got = _RESOLVED.get(key)
     if got is None or not os.path.isdir(got):
