@@ -126,3 +126,11 @@ def test_rescan_into_the_same_folder_leaves_unchanged_reports_untouched(corpus, 
     rep = json.loads(changed.pop().read_text("utf-8"))
     assert any("锟斤拷" in f["excerpt"] for f in rep["findings"])
     assert not list(out.rglob(".tmp-*"))
+
+
+def test_relative_out_follows_the_working_folder(corpus, tmp_path, monkeypatch):
+    for name in ("first", "second"):
+        (tmp_path / name).mkdir()
+        monkeypatch.chdir(tmp_path / name)
+        api.scan([str(corpus)], out=Path("reports"))
+        assert sorted((tmp_path / name / "reports" / "files").glob("*.json")), name
