@@ -400,6 +400,56 @@ def minhash_signature(key: str) -> bytes:
     return (mins >> np.uint64(32)).astype(np.uint32).tobytes()
 
 
+@lru_cache(maxsize=64)
+def _pairs_of(k: int):
+    import numpy as np
+
+    return np.triu_indices(k, 1)
+
+
+def _band_pairs(acc: list, pos: list[int], max_bucket: int):
+    """LSH candidates: (i, j, Jaccard estimate) for every pair of documents (indices into ``acc``,
+    i < j, exact hashes different) that share a band of their signatures, taking at most
+    ``max_bucket`` documents per band bucket in index order. Bands are grouped with one numpy
+    sort each and all candidate pairs are compared at once."""
+    import numpy as np
+
+    rows = _NPERM // _BANDS
+    sig = np.frombuffer(b"".join(acc[i][2] for i in pos), dtype=np.uint32).reshape(len(pos), _NPERM)
+    index = np.asarray(pos, dtype=np.int64)
+    n = len(acc)
+    keys_i: list = []
+    for band in range(_BANDS):
+        part = np.ascontiguousarray(sig[:, band * rows:(band + 1) * rows])
+        keys = part.view(np.dtype((np.void, rows * 4))).ravel()
+        _, inv = np.unique(keys, return_inverse=True)
+        inv = inv.ravel()
+        counts = np.bincount(inv)
+        if counts.max(initial=0) < 2:
+            continue
+        order = np.argsort(inv, kind="stable")  # members of a bucket, in index order
+        ends = np.cumsum(counts)
+        for g in np.nonzero(counts >= 2)[0]:
+            members = order[ends[g] - counts[g]:ends[g]][:max_bucket]
+            x, y = _pairs_of(len(members))
+            keys_i.append(index[members[x]] * n + index[members[y]])
+    if not keys_i:
+        return []
+    pair = np.unique(np.concatenate(keys_i))
+    i, j = pair // n, pair % n
+    where = {p: k for k, p in enumerate(pos)}
+    exact = [acc[a][1] != acc[b][1] for a, b in zip(i.tolist(), j.tolist())]
+    keep = np.asarray(exact, dtype=bool)
+    i, j = i[keep], j[keep]
+    ri = np.fromiter((where[a] for a in i.tolist()), dtype=np.int64, count=len(i))
+    rj = np.fromiter((where[b] for b in j.tolist()), dtype=np.int64, count=len(j))
+    same = np.empty(len(i), dtype=np.int64)
+    for lo in range(0, len(i), 65536):  # bounded memory for huge candidate sets
+        same[lo:lo + 65536] = (sig[ri[lo:lo + 65536]] == sig[rj[lo:lo + 65536]]).sum(axis=1)
+    jac = same / _NPERM
+    return zip(i.tolist(), j.tolist(), jac.tolist())
+
+
 @contributor("doc_minhash")
 class DocMinHash:
     """Exact hash and MinHash signature of each document's whitespace-free text (≥ 50 characters)."""
@@ -440,25 +490,11 @@ class DocMinHash:
         for group in by_exact.values():
             for j in group[1:self.max_bucket]:
                 add(group[0], j, 1.0, True)
-        sigs = [np.frombuffer(s, dtype=np.uint32) if s else None for _i, _e, s in acc]
-        rows = _NPERM // _BANDS
-        seen = set()
-        for band in range(_BANDS):
-            buckets: dict[bytes, list[int]] = {}
-            for i, s in enumerate(sigs):
-                if s is not None:
-                    buckets.setdefault(s[band * rows:(band + 1) * rows].tobytes(), []).append(i)
-            for members in buckets.values():
-                members = members[:self.max_bucket]
-                for x in range(len(members)):
-                    for y in range(x + 1, len(members)):
-                        i, j = members[x], members[y]
-                        if (i, j) in seen or acc[i][1] == acc[j][1]:
-                            continue
-                        seen.add((i, j))
-                        jac = float(np.mean(sigs[i] == sigs[j]))
-                        if jac >= self.keep_jaccard:
-                            add(i, j, jac, False)
+        pos = [i for i, t in enumerate(acc) if t[2]]
+        if pos:
+            for i, j, jac in _band_pairs(acc, pos, self.max_bucket):
+                if jac >= self.keep_jaccard:
+                    add(i, j, jac, False)
         out = {k: sorted(((o, j, e) for o, (j, e) in v.items()), key=lambda t: (-t[1], t[0])) for k, v in matches.items()}
         return DocDuplicates(out)
 
