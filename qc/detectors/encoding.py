@@ -63,6 +63,10 @@ class _Scan(NamedTuple):
     clusters: tuple[int, ...]  # where a cluster of suspicious characters can start (EN06–EN08)
     invisible: int  # first invisible/control character (EN02), -1 if none
     latin: int  # first Latin-1 pair that may be mojibake (EN09), -1 if none
+    signature: bool  # one of 鈥 銆 锛 锟 烫 屯 occurs (EN10)
+
+
+_SIGNATURE_CHARS = "鈥銆锛锟烫屯"
 
 
 @_lru_cache(maxsize=4)
@@ -72,10 +76,11 @@ def _prefilter_re(top: int) -> re.Pattern:
     lookahead of constant length checks that a cluster / a Latin pair really starts there. Each
     match is one character, so no candidate hides another."""
     sus = _suspicious_class(top)
-    return re.compile(f"[{sus[1:-1]}{_INVISIBLE_CLASS}\u00a1-\u017f]"
+    return re.compile(f"[{sus[1:-1]}{_INVISIBLE_CLASS}\u00a1-\u017f{_SIGNATURE_CHARS}]"
                       f"(?:(?<={sus})(?={_cluster_tail(sus, True)})()"
                       f"|(?<=[{_INVISIBLE_CLASS}])()"
-                      f"|(?<=[\u00a1-\u017f])(?=[{_LATIN_NEXT}])())")
+                      f"|(?<=[\u00a1-\u017f])(?=[{_LATIN_NEXT}])()"
+                      f"|(?<=[{_SIGNATURE_CHARS}])())")
 
 
 @_lru_cache(maxsize=8)
@@ -84,16 +89,23 @@ def _prefilter(text: str, top: int) -> _Scan:
     Clean text has few: rare Han characters that start no cluster do not match at all."""
     clusters: list[int] = []
     invisible = latin = -1
+    signature = False
     for m in _prefilter_re(top).finditer(text):
         k = m.lastindex
         if k == 1:
-            clusters.append(m.start())
+            p = m.start()
+            clusters.append(p)
+            if not signature and text[p] in _SIGNATURE_CHARS:  # 锟 烫 屯 鈥 may start a cluster
+                signature = True
         elif k == 2:
             if invisible < 0:
                 invisible = m.start()
-        elif latin < 0:
-            latin = m.start()
-    return _Scan(tuple(clusters), invisible, latin)
+        elif k == 3:
+            if latin < 0:
+                latin = m.start()
+        else:
+            signature = True
+    return _Scan(tuple(clusters), invisible, latin, signature)
 
 
 _PREFILTER_TOP = 2000  # the rules' default common_top: rules without that parameter use it
@@ -425,6 +437,9 @@ def _analyse_cached(text, top, min_fixed, min_gain, max_widen):
             quick |= _quick_gate(text[cs:ge], top)
         if not quick:
             continue
+        core_dmg = mj.plausibility(text[cs:ce], top, left=text[max(0, cs - 3):cs], right=text[ce:ce + 3])
+        if core_dmg.ratio > 1 - min_gain:
+            continue  # reads as Chinese already
         # the run around the cluster (bounded, so one huge line stays linear)
         rs = gs
         while rs > 0 and rs > cs - 64 and rs > next_free and _run_char(text, rs - 1):
@@ -438,9 +453,6 @@ def _analyse_cached(text, top, min_fixed, min_gain, max_widen):
             japanese_lines[line_s] = _looks_japanese(text[line_s: line_e if line_e >= 0 else n])
         if japanese_lines[line_s]:
             continue
-        core_dmg = mj.plausibility(text[cs:ce], top, left=text[max(0, cs - 3):cs], right=text[ce:ce + 3])
-        if core_dmg.ratio > 1 - min_gain:
-            continue  # reads as Chinese already
         # gate 2: a hypothesis is searched only if it already reads the core plausibly
         hyps = []
         for hyp in _HYPOTHESES:
@@ -569,35 +581,48 @@ def _analyse_cached(text, top, min_fixed, min_gain, max_widen):
 
 
 @_lru_cache(maxsize=4)
-def _common_run_re(top: int) -> re.Pattern:
+def _common_class(top: int) -> str:
     chars = sorted(ord(c) for c in frequent_han(top) | mj.CJK_PUNCT)
-    return re.compile(f"[{_ranges(chars)}]+")
+    return f"[{_ranges(chars)}]"
+
+
+@_lru_cache(maxsize=4)
+def _common_run_re(top: int) -> re.Pattern:
+    return re.compile(f"{_common_class(top)}+")
+
+
+@_lru_cache(maxsize=64)
+def _common_streak(top: int, k: int):
+    """``search`` of a streak of at least ``k`` frequent characters (``_best_piece(s) >= k``)."""
+    return re.compile(f"{_common_class(top)}{{{k},}}").search
 
 
 def _best_piece(s: str, top: int) -> int:
     """Longest streak of frequent characters (CJK punctuation included) in a trial decode."""
-    return max((len(m) for m in _common_run_re(top).findall(s)), default=0)
+    return max(map(len, _common_run_re(top).findall(s)), default=0)
 
 
 def _quick_gate(core: str, top: int) -> set[str]:
     """Which hypothesis kinds deserve the careful search: a trial decode at C speed (lost bytes just
     become U+FFFD) must yield a streak of frequent characters longer than the damaged text's
     own, and at least two (UTF-8) or three (the others) long."""
-    own = _best_piece(core, top)
     kinds = set()
+    two = _common_streak(top, 2)
     for codec in ("gb18030", "big5"):  # GB18030 encodes every GBK character to the same bytes
-        if _best_piece(core.encode(codec, "replace").decode("utf-8", "replace"), top) >= 2:
+        if two(core.encode(codec, "replace").decode("utf-8", "replace")):
             kinds.add("utf8_as_gbk")
             break
-    need = max(3, own + 1)
+    k = max(3, _best_piece(core, top) + 1)
+    # a compiled search for the usual small k (~7 ms to compile each); longer ones counted
+    need = _common_streak(top, k) if k <= 6 else (lambda s: _best_piece(s, top) >= k)
     # a lost byte stands in as A1 (the punctuation row's lead) so the pairing parity survives
     b = core.replace("!", "！").encode("gbk", "replace").replace(b"?", b"\xa1")
-    trials = [b[1:]] + ([b] if "?" in core or "\ufffd" in core else [])  # b itself: parity shifted by a lost byte
-    if max(_best_piece(t.decode("gbk", "replace"), top) for t in trials) >= need:
+    if need(b[1:].decode("gbk", "replace")) or (
+            ("?" in core or "\ufffd" in core) and need(b.decode("gbk", "replace"))):  # b: parity shifted by a lost byte
         kinds.add("gbk_shifted")
     # here a lost byte stands in as A4, the lead of Big5's most frequent row
-    if _best_piece(core.encode("gbk", "replace").replace(b"?", b"\xa4").decode("big5", "replace"), top) >= need or \
-            _best_piece(core.encode("big5", "replace").decode("gbk", "replace"), top) >= need:
+    if need(core.encode("gbk", "replace").replace(b"?", b"\xa4").decode("big5", "replace")) or \
+            need(core.encode("big5", "replace").decode("gbk", "replace")):
         kinds.add("big5_gbk")
     return kinds
 
@@ -876,6 +901,8 @@ def signature_garbage(doc, profile, params):
     text = doc.text
     if doc.status != STATUS_OK:
         return
+    if int(params["min_repeat"]) >= 1 and not _prefilter(text, _PREFILTER_TOP).signature:
+        return  # none of the characters any of these signatures needs
     if "鈥" in text or "銆" in text or "锛" in text:
         for m in _PUNCT_STUB.finditer(text):
             yield Hit(m.start(), m.end(),
