@@ -194,3 +194,35 @@ def test_short_and_long(ruleset):
     long_line = _article(random.Random(7), 200).replace("\n", "")
     fs = _findings(ruleset, {"FM07"}, [_doc("标题\n" + long_line)])
     assert fs and fs[0].start == 3
+
+
+def test_minhash_band_pairs_match_a_plain_reference():
+    """The numpy LSH grouping gives exactly the pairs a dict-of-buckets loop gives."""
+    import random
+
+    import numpy as np
+
+    from qc.detectors.format import _BANDS, _NPERM, _band_pairs
+
+    rng = random.Random(5)
+    base = [rng.randrange(2**32) for _ in range(_NPERM)]
+    acc = []
+    for k in range(300):
+        sig = base if rng.random() < 0.15 else [x if rng.random() < 0.8 else rng.randrange(2**32) for x in base]
+        acc.append((f"d{k:03d}", bytes([rng.randrange(4)]), np.array(sig, dtype=np.uint32).tobytes() if k % 17 else b""))
+    pos = [i for i, t in enumerate(acc) if t[2]]
+    rows, want = _NPERM // _BANDS, set()
+    sigs = {i: np.frombuffer(acc[i][2], dtype=np.uint32) for i in pos}
+    for band in range(_BANDS):
+        buckets: dict = {}
+        for i in pos:
+            buckets.setdefault(sigs[i][band * rows:(band + 1) * rows].tobytes(), []).append(i)
+        for members in buckets.values():
+            members = members[:40]
+            for x in range(len(members)):
+                for y in range(x + 1, len(members)):
+                    i, j = members[x], members[y]
+                    if acc[i][1] != acc[j][1]:
+                        want.add((i, j, float(np.mean(sigs[i] == sigs[j]))))
+    got = set(_band_pairs(acc, pos, 40))
+    assert got == want and len(want) > 100
