@@ -39,6 +39,7 @@ from ..resources import lexicon, trie_regex
 from ..resources.topic import (
     BUCKET_BITS,
     _ANNOTATION as _ANNOTATED,
+    _ANNOTATION_BODY,
     HAN_CLASS,
     bucket_of,
     stop_table,
@@ -135,7 +136,7 @@ class _TextIndex:
     cumulative Han count (O(1) Han counts of any span), line bounds, and (per stop-character set)
     the hashed bigrams of the Traditional→Simplified folded text. Callers must not modify them."""
 
-    __slots__ = ("text", "cp", "mask", "cum", "_lines", "_bigrams")
+    __slots__ = ("text", "cp", "mask", "cum", "_lines", "_bigrams", "_solid")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -144,6 +145,15 @@ class _TextIndex:
         self.cum = np.concatenate(([0], np.cumsum(self.mask)))
         self._lines = None
         self._bigrams: dict = {}
+        self._solid = None
+
+    def non_space(self) -> np.ndarray:
+        """Positions of the characters that ``str.strip()`` keeps (not ``isspace()``)."""
+        if self._solid is None:
+            tab = _space_table()
+            cp = self.cp
+            self._solid = np.flatnonzero(~(tab[np.minimum(cp, tab.size - 1)] & (cp < tab.size)))
+        return self._solid
 
     def line_bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """(starts, ends) of the lines as ``text.split("\\n")`` gives them (ends exclude the newline)."""
@@ -169,6 +179,12 @@ class _TextIndex:
             st = is_stop[pos] | is_stop[pos + 1]
             got = self._bigrams[key] = (pos, ids, st)
         return got
+
+
+@lru_cache(maxsize=1)
+def _space_table() -> np.ndarray:
+    """``chr(c).isspace()`` for every code point up to the last whitespace character (U+3000)."""
+    return np.array([chr(c).isspace() for c in range(0x3001)], dtype=bool)
 
 
 def _text_index(text: str) -> _TextIndex:
@@ -242,16 +258,19 @@ def segments(text: str, params: dict, skip: list[tuple[int, int]] | None = None)
         starts, ends = ix.line_bounds()
         han_line = cum[ends] - cum[starts]
         sel = np.flatnonzero(han_line)
-        for a, b, han in zip(starts[sel].tolist(), ends[sel].tolist(), han_line[sel].tolist()):
-            piece = text[a:b]
-            a2 = a + len(piece) - len(piece.lstrip())
-            b2 = b - (len(piece) - len(piece.rstrip()))
+        # the stripped bounds of those lines: their first and last non-whitespace characters
+        solid = ix.non_space()
+        a2s = solid[np.searchsorted(solid, starts[sel])]
+        b2s = solid[np.searchsorted(solid, ends[sel]) - 1] + 1
+        for a, a2, b2, han in zip(starts[sel].tolist(), a2s.tolist(), b2s.tolist(), han_line[sel].tolist()):
             if han >= min_han:
                 flush()
                 out.extend(_windows(text, a2, b2, window, mask, han))
             else:
-                if group and group_han >= min_han and _INDENT.match(piece):
-                    flush()  # an indented line starts a new paragraph of hard-wrapped text
+                # an indented line starts a new paragraph of hard-wrapped text (_INDENT reads at
+                # most two characters, none of them Han)
+                if group and group_han >= min_han and _INDENT.match(text[a:a + 2]):
+                    flush()
                 group.append((a2, b2))
                 group_han += han
                 if group_han >= window:
@@ -403,11 +422,24 @@ class SegmentVectors:
         return near
 
 
+# _ANNOTATED without its look-behind (a look-behind first defeats the regex engine's scan for
+# the opening bracket); the character before each match is checked instead. Matches cannot
+# overlap (no bracket inside one), so finditer sees every candidate.
+_ANNOTATED_BODY = re.compile(_ANNOTATION_BODY, _ANNOTATED.flags)
+
+
+def _annotated(text: str) -> bool:
+    """``bool(_ANNOTATED.search(text))``: a Han character followed by a pinyin gloss in brackets."""
+    if "(" not in text and "（" not in text:
+        return False
+    return any(m.start() > 0 and _HAN_RE.match(text, m.start() - 1) for m in _ANNOTATED_BODY.finditer(text))
+
+
 def _segment_vectors(text: str, spans, idf: np.ndarray, params: dict) -> SegmentVectors:
     stop = _stop_codepoints(params["stop_chars"])
     stop_factor = float(params["stop_factor"])
     n = len(spans)
-    if ("(" not in text and "（" not in text) or not _ANNOTATED.search(text):
+    if not _annotated(text):
         # fast path: character-for-character normalisation, so one pass over the whole document
         pos, ids_all, st_all = _text_index(text).bigrams(stop)  # on text.translate(t2s_table())
         starts = np.array([a for a, _ in spans], dtype=np.int64)
@@ -530,7 +562,7 @@ def topic_outlier(doc, profile, params):
         return
     if int(_han_index(text)[1][-1]) < int(params["min_document_han"]):
         return
-    skip = [(a, b) for a, b in _foreign_spans(text, params) if b - a >= int(params["skip_blocks_over"])]
+    skip = [(a, b) for a, b in _foreign_spans_memo(text, params) if b - a >= int(params["skip_blocks_over"])]
     if doc.front_matter_span:
         skip.append(tuple(doc.front_matter_span))
     res = topic_outliers(text, profile, params, skip)
@@ -618,6 +650,20 @@ def _fallback_pinyin_spans(text: str, min_chars: int) -> list[tuple[int, int]]:
     return out
 
 
+_foreign_memo: list = [None, {}]  # (last text, {min_foreign_chars: spans}): OT01 and OT02 share it
+
+
+def _foreign_spans_memo(text: str, params: dict) -> list[tuple[int, int]]:
+    """``_foreign_spans(text, params)``, once per text (callers must not modify the list)."""
+    if _foreign_memo[0] is not text:
+        _foreign_memo[0], _foreign_memo[1] = text, {}
+    key = int(params.get("min_foreign_chars", 150))
+    got = _foreign_memo[1].get(key)
+    if got is None:
+        got = _foreign_memo[1][key] = _foreign_spans(text, params)
+    return got
+
+
 def _foreign_spans(text: str, params: dict) -> list[tuple[int, int]]:
     min_chars = int(params.get("min_foreign_chars", 150))
     if not _LONG_LETTERS.search(text):  # cheap pre-check: no long letter run at all
@@ -655,7 +701,7 @@ def _encoded_spans(text: str, min_chars: int) -> list[tuple[int, int]]:
 @detector("foreign_block")
 def foreign_block(doc, profile, params):
     text = doc.text
-    spans = [(a, b, "pinyin") for a, b in _foreign_spans(text, params)]
+    spans = [(a, b, "pinyin") for a, b in _foreign_spans_memo(text, params)]
     if params["encoded_blobs"] and len(text) >= 200 and _LONG_ALNUM.search(text):
         spans += [(a, b, "encoded") for a, b in _encoded_spans(text, int(params["min_encoded_chars"]))]
     if not spans:

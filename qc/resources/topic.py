@@ -23,7 +23,8 @@ _SHIFT = np.uint64(64 - BUCKET_BITS)
 HAN_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüêńňǹḿ"
 # 網(wǎng) / 網(wang3) / 會(huì ) / 脑(nao): a Han character followed by its pinyin in brackets
-_ANNOTATION = re.compile(rf"(?<=[{HAN_CLASS}])[(（]\s*[a-z{_TONED}]{{1,7}}[1-5]?\s*[)）]", re.I)
+_ANNOTATION_BODY = rf"[(（]\s*[a-z{_TONED}]{{1,7}}[1-5]?\s*[)）]"  # the gloss, brackets included
+_ANNOTATION = re.compile(rf"(?<=[{HAN_CLASS}])" + _ANNOTATION_BODY, re.I)
 # 《,(,)》: punctuation "annotated" with itself, as annotation tools leave it
 _PUNCT_ANNOTATION = re.compile(r"(?<=[,，。.、；;：:！!？?])[(（][,，。.、；;：:！!？?][)）]")
 
