@@ -159,3 +159,22 @@ def test_summary_csv_matches_pandas(corpus, tmp_path):
     csv_rows(got, rows, True)
     assert got.getvalue() == want
     assert (out / "summary.csv").read_text("utf-8") == summary_frame(rows[:-1]).to_csv(index=False, lineterminator="\n")
+
+
+def test_spooled_rows_spill_to_disk_past_the_memory_limit():
+    import gc
+    import os
+
+    rows = SpooledRows(in_memory=3)
+    data = [{"id": f"a#{k}", "score": float(k), "metrics": {"x": k}} for k in range(10)]
+    for r in data[:3]:
+        rows.append(r)
+    assert rows.path is None and list(rows) == data[:3]
+    for r in data[3:]:
+        rows.append(r)
+    assert rows.path and os.path.exists(rows.path)
+    assert list(rows) == list(rows) == data and len(rows) == 10 and rows[4] == data[4]
+    path = rows.path
+    del rows
+    gc.collect()
+    assert not os.path.exists(path)

@@ -334,16 +334,27 @@ class ReportWriter:
 
 
 class SpooledRows:
-    """Summary rows kept on disk (JSON Lines in a temp file), so a scan of millions of records
-    stays flat in memory. Iterable any number of times; ``len()`` works; ``list()`` loads all."""
+    """Summary rows: the first ``in_memory`` rows are kept as they are; past that, all of them go
+    to disk (JSON Lines in a temp file), so a scan of millions of records stays flat in memory.
+    Iterable any number of times (rows are not to be modified); ``len()`` works; ``list()`` loads all."""
 
-    def __init__(self) -> None:
+    def __init__(self, in_memory: int = 20_000) -> None:
+        self._rows: list[dict[str, Any]] | None = []
+        self._limit = in_memory
+        self._fh = None
+        self.path: str | None = None
+        self._n = 0
+        self._finalizer = None
+
+    def _spill(self) -> None:
         import weakref
 
         fd, self.path = tempfile.mkstemp(prefix="qc-rows-", suffix=".jsonl")
         self._fh = os.fdopen(fd, "w", encoding="utf-8")
-        self._n = 0
         self._finalizer = weakref.finalize(self, SpooledRows._cleanup, self._fh, self.path)
+        for row in self._rows or ():
+            self._fh.write(dumps_line(row))
+        self._rows = None
 
     @staticmethod
     def _cleanup(fh, path: str) -> None:
@@ -356,13 +367,21 @@ class SpooledRows:
                 pass
 
     def append(self, row: dict[str, Any]) -> None:
-        self._fh.write(dumps_line(row))
+        if self._rows is not None:
+            self._rows.append(row)
+            if len(self._rows) > self._limit:
+                self._spill()
+        else:
+            self._fh.write(dumps_line(row))
         self._n += 1
 
     def __len__(self) -> int:
         return self._n
 
     def __iter__(self):
+        if self._rows is not None:
+            yield from self._rows
+            return
         self._fh.flush()
         with open(self.path, encoding="utf-8") as f:
             for line in f:
