@@ -351,6 +351,16 @@ class Decoded:
         return self.errors == 0 and all(isinstance(it, str) for it in self.items)
 
 
+_NO_SKIP: frozenset[int] = frozenset()
+
+
+def _plain(chars: str) -> Decoded:
+    """A decode with no lost byte and no error, its ``provisional`` text known without a loop."""
+    dec = Decoded(list(chars), 0)
+    dec.__dict__["provisional"] = (chars, _NO_SKIP)  # what the cached_property would compute
+    return dec
+
+
 def _utf8_item(bs: list[int], i: int, n: int) -> tuple[object, int, int]:
     """The item of the sequence starting at bs[i]: (character, candidates tuple or U+FFFD; 1 if it
     is an error; index after it). A LOST lead is an empty candidate tuple (an error too)."""
@@ -382,6 +392,11 @@ def decode_utf8(bs: list[int], with_offsets: bool = False, clean_only: bool = Fa
     """UTF-8 decode of a byte list that may hold LOST bytes. ``clean_only``: return None instead of a
     decode that has errors (callers that discard those)."""
     n = len(bs)
+    if not with_offsets and LOST not in bs:
+        try:
+            return _plain(bytes(bs).decode("utf-8"))
+        except UnicodeDecodeError:
+            pass  # malformed or cut at the end: the stretches below
     if not with_offsets:
         # fast path: the stretches of well-formed UTF-8 between the sequences that hold a lost byte
         # are decoded at C speed; they give the same characters as the byte loop
@@ -452,9 +467,15 @@ def decode_double_byte(bs: list[int], codec: str, start: int = 0, clean_only: bo
     """Decode a GBK/Big5 byte list that may hold LOST bytes, pairing bytes from ``start``.
     With start=1 the first byte is the trail of a character whose lead came before the window.
     ``clean_only``: return None instead of a decode that has errors (callers that discard those)."""
+    n = len(bs)
+    if start == 0 and LOST not in bs:
+        try:
+            return _plain(bytes(bs).decode(codec))  # the common case: see the stretches below
+        except UnicodeDecodeError:
+            pass
     items: list = []
     errors = 0
-    i, n = 0, len(bs)
+    i = 0
     if start == 1 and n:
         t = bs[0]
         items.append(_gbk_cands_trail(t, codec) if t != LOST and 0x40 <= t <= 0xFE else ())
@@ -493,7 +514,7 @@ def plain_decode(bs: list[int], codec: str) -> Decoded | None:
     if LOST in bs:
         return None
     try:
-        return Decoded(list(bytes(bs).decode(codec)), 0)
+        return _plain(bytes(bs).decode(codec))
     except UnicodeDecodeError:
         s = bytes(bs).decode(codec, errors="replace")
         return Decoded(list(s), s.count("\ufffd"))
