@@ -40,6 +40,7 @@ from ..resources.topic import (
     BUCKET_BITS,
     _ANNOTATION as _ANNOTATED,
     _ANNOTATION_BODY,
+    _is_han,
     HAN_CLASS,
     bucket_of,
     stop_table,
@@ -152,7 +153,7 @@ class _TextIndex:
         if self._solid is None:
             tab = _space_table()
             cp = self.cp
-            self._solid = np.flatnonzero(~(tab[np.minimum(cp, tab.size - 1)] & (cp < tab.size)))
+            self._solid = np.flatnonzero(~(tab.take(cp, mode="clip") & (cp < tab.size)))
         return self._solid
 
     def line_bounds(self) -> tuple[np.ndarray, np.ndarray]:
@@ -175,7 +176,7 @@ class _TextIndex:
             pos = np.flatnonzero(pair)
             ids = bucket_of(cp[pos].astype(np.uint64), cp[pos + 1].astype(np.uint64))
             tab = stop_table(key)
-            is_stop = tab[np.minimum(cp, len(tab) - 1)]
+            is_stop = tab.take(cp, mode="clip")  # = tab[min(cp, len(tab) - 1)]
             st = is_stop[pos] | is_stop[pos + 1]
             got = self._bigrams[key] = (pos, ids, st)
         return got
@@ -458,7 +459,7 @@ def _segment_vectors(text: str, spans, idf: np.ndarray, params: dict) -> Segment
     ids_all = bucket_of(cp[:-1][pair].astype(np.uint64), cp[1:][pair].astype(np.uint64))
     if stop.size:
         tab = stop_table(stop.tobytes())
-        is_stop = tab[np.minimum(cp, len(tab) - 1)]
+        is_stop = tab.take(cp, mode="clip")
         st_all = (is_stop[:-1] | is_stop[1:])[pair]
     else:
         st_all = np.zeros(ids_all.size, dtype=bool)
@@ -467,7 +468,7 @@ def _segment_vectors(text: str, spans, idf: np.ndarray, params: dict) -> Segment
 
 
 def _han_mask(cp: np.ndarray) -> np.ndarray:
-    return ((cp >= 0x4E00) & (cp <= 0x9FFF)) | ((cp >= 0x3400) & (cp <= 0x4DBF)) | ((cp >= 0xF900) & (cp <= 0xFAFF))
+    return _is_han(cp)
 
 
 def _median(x: np.ndarray) -> float:
@@ -791,7 +792,7 @@ def _spam_starts(text: str, entries: tuple[str, ...]) -> list[int]:
     up = (cp >= 65) & (cp <= 90)
     if up.any():
         cp = np.where(up, cp + 32, cp)
-    cand = np.flatnonzero(first[np.minimum(cp, first.size - 1)] & (cp < first.size))
+    cand = np.flatnonzero(first.take(cp, mode="clip") & (cp < first.size))
     if not cand.size:
         return []
     nxt = cp[np.minimum(cand + 1, cp.size - 1)].astype(np.int64)

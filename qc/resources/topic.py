@@ -92,7 +92,7 @@ def t2s_codepoints(cp: np.ndarray) -> np.ndarray:
     arr = _t2s_array()
     if arr is None:
         return _codepoints(cp.tobytes().decode("utf-32-le", "surrogatepass").translate(t2s_table()))
-    out = arr[np.minimum(cp, _TABLE_MAX - 1)]
+    out = arr.take(cp, mode="clip")  # = arr[min(cp, _TABLE_MAX - 1)]
     big = cp >= _TABLE_MAX
     if big.any():
         out[big] = cp[big]
@@ -112,8 +112,20 @@ def _codepoints(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
+@lru_cache(maxsize=1)
+def _han_table() -> np.ndarray:
+    """Han-ness (the ranges of HAN_CLASS) of every code point below _TABLE_MAX; the last entry
+    (False) stands for every larger code point under ``take(mode="clip")``."""
+    t = np.zeros(_TABLE_MAX + 1, dtype=bool)
+    t[0x3400:0x4DC0] = True
+    t[0x4E00:0xA000] = True
+    t[0xF900:0xFB00] = True
+    return t
+
+
 def _is_han(cp: np.ndarray) -> np.ndarray:
-    return ((cp >= 0x4E00) & (cp <= 0x9FFF)) | ((cp >= 0x3400) & (cp <= 0x4DBF)) | ((cp >= 0xF900) & (cp <= 0xFAFF))
+    """Which code points are Han (HAN_CLASS): one table look-up (``take`` clips large ones)."""
+    return _han_table().take(cp, mode="clip")
 
 
 def bigram_buckets(text: str) -> np.ndarray:
@@ -152,7 +164,7 @@ def term_buckets(text: str, unigrams: bool = True, stop: np.ndarray | None = Non
     uni = [np.zeros(a.size, dtype=bool)]
     st = None
     if stop is not None and stop.size:
-        is_stop = stop_table(stop.tobytes())[np.minimum(cp, _TABLE_MAX - 1)]
+        is_stop = stop_table(stop.tobytes()).take(cp, mode="clip")
         st = [(is_stop[:-1] | is_stop[1:])[pair]] if cp.size > 1 else [np.zeros(0, dtype=bool)]
     if unigrams:
         hc = cp[han].astype(np.uint64)
@@ -248,7 +260,7 @@ def _stop_mask(cp: np.ndarray, stop: str) -> np.ndarray:
     if stop_arr.size and stop_arr[-1] >= _TABLE_MAX:
         return np.isin(cp, stop_arr)
     tab = stop_table(stop_arr.tobytes())
-    return tab[np.minimum(cp, _TABLE_MAX - 1)] & (cp < _TABLE_MAX)
+    return tab.take(cp, mode="clip") & (cp < _TABLE_MAX)
 
 
 def top_bigrams(text: str, weight_of: np.ndarray, k: int = 6, stop: str = "") -> list[str]:
