@@ -336,13 +336,12 @@ class SegmentVectors:
     parallel arrays ``seg`` (segment index), ``term`` (index into the document's vocabulary) and
     ``w`` (L2-normalised weight), sorted by (seg, term); ``n_bigrams`` per segment."""
 
-    def __init__(self, seg: np.ndarray, buckets: np.ndarray, is_stop: np.ndarray, n: int,
-                 idf: np.ndarray, stop_factor: float) -> None:
+    def __init__(self, keys: np.ndarray, n: int, idf: np.ndarray, stop_factor: float) -> None:
+        """``keys``: one packed key per bigram occurrence (see ``pack``), in any order."""
         self.n = n
         # one sort of (segment, bucket, stop flag) keys gives the distinct (segment, term) pairs in
         # (segment, term) order, their counts and how many of their occurrences are stop pairs
-        k = (seg.astype(np.int64) << (BUCKET_BITS + 1)) | (buckets.astype(np.int64) << 1) | is_stop.astype(np.int64)
-        k.sort()
+        k = np.sort(keys)
         g = k >> 1
         if g.size:
             first = np.empty(g.size, dtype=bool)
@@ -366,12 +365,17 @@ class SegmentVectors:
         w = (1.0 + np.log(tf)) * idf[bucket]
         w = np.where(stop_count >= tf, w * stop_factor, w)
         norm2 = np.bincount(self.seg, weights=w * w, minlength=n)
-        norm = np.sqrt(norm2)
-        self.w = w / np.where(norm[self.seg] > 0, norm[self.seg], 1.0)
-        self.n_bigrams = np.bincount(seg, minlength=n)
+        norm = np.sqrt(norm2)[self.seg]
+        self.w = w / np.where(norm > 0, norm, 1.0)
+        self.n_bigrams = np.bincount(k >> (BUCKET_BITS + 1), minlength=n)
         self.nonempty = self.n_bigrams > 0
         self._self2 = None
         self._geometry = None
+
+    @staticmethod
+    def pack(seg: np.ndarray, buckets: np.ndarray, is_stop: np.ndarray) -> np.ndarray:
+        """The key of each bigram occurrence: segment, bucket and stop flag in one int64."""
+        return (seg.astype(np.int64) << (BUCKET_BITS + 1)) | (buckets.astype(np.int64) << 1) | is_stop
 
     def self2(self) -> np.ndarray:
         """Squared norm of each segment's vector (as summed, not assumed to be 1)."""
@@ -443,11 +447,10 @@ def _segment_vectors(text: str, spans, idf: np.ndarray, params: dict) -> Segment
     if not _annotated(text):
         # fast path: character-for-character normalisation, so one pass over the whole document
         pos, ids_all, st_all = _text_index(text).bigrams(stop)  # on text.translate(t2s_table())
-        starts = np.array([a for a, _ in spans], dtype=np.int64)
-        ends = np.array([b for _, b in spans], dtype=np.int64)
-        seg = np.searchsorted(starts, pos, side="right") - 1
-        inside = (seg >= 0) & (pos + 1 < ends[np.maximum(seg, 0)])  # both characters in the segment
-        return SegmentVectors(seg[inside], ids_all[inside], st_all[inside], n, idf, stop_factor)
+        bounds = np.array(spans, dtype=np.int64)
+        seg = np.searchsorted(bounds[:, 0], pos, side="right") - 1
+        inside = (seg >= 0) & (pos + 1 < bounds[np.maximum(seg, 0), 1])  # both characters in the segment
+        return SegmentVectors(SegmentVectors.pack(seg, ids_all, st_all)[inside], n, idf, stop_factor)
     # annotations are removed segment by segment (as each segment reads alone); the stripped
     # segments are then joined with newlines (no bigram crosses one) and read in one numpy pass
     parts = [strip_annotations(text[a:b]) for a, b in spans]
@@ -464,7 +467,7 @@ def _segment_vectors(text: str, spans, idf: np.ndarray, params: dict) -> Segment
     else:
         st_all = np.zeros(ids_all.size, dtype=bool)
     seg = np.searchsorted(starts, pos, side="right") - 1
-    return SegmentVectors(seg, ids_all, st_all, n, idf, stop_factor)
+    return SegmentVectors(SegmentVectors.pack(seg, ids_all, st_all), n, idf, stop_factor)
 
 
 def _han_mask(cp: np.ndarray) -> np.ndarray:
