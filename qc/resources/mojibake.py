@@ -159,12 +159,15 @@ def guess_char(cands: tuple[str, ...], left: str, right: str) -> str | None:
     around = list(dict.fromkeys(around))
     wf_get = jieba_word_freq().get
     # candidates in no word of two or three characters score 0 and change nothing: left out
-    for c, cs in _word_cands(cands):
-        n = 0
-        for a, b in around:
-            k = wf_get(a + cs + b, 0)
-            if k > n:
-                n = k
+    cw = _word_cands(cands)
+    if not cw or not around:
+        scores: list[int] | map = [0] * len(cw)
+    else:
+        # one column of word counts per neighbour pattern; a candidate's score is its best word
+        simp = [cs for _, cs in cw]
+        cols = [[wf_get(a + cs + b, 0) for cs in simp] for a, b in around]
+        scores = map(max, *cols) if len(cols) > 1 else cols[0]
+    for (c, _), n in zip(cw, scores):
         if n > best_n:
             best, best_n, second_n = c, n, best_n
         elif n > second_n:
@@ -217,11 +220,12 @@ def guess_pair(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, str] | None
     sb = _pair_cands(b, 1)
     if not sb:
         return None
+    ys_all = [ys for _, ys in sb]
     for x, xs in _pair_cands(a, 0):
-        for y, ys in sb:
-            n = get(xs + ys, 0)
-            if n > best_n:
-                best, best_n = (x, y), n
+        row = [get(xs + ys, 0) for ys in ys_all]
+        n = max(row)
+        if n > best_n:  # the first y with the row's best count, as a scan in order would keep
+            best, best_n = (x, sb[row.index(n)][0]), n
     return best
 
 
