@@ -92,14 +92,22 @@ def word_covered(text: str, lo: int, hi: int, min_freq: int = 3) -> list[bool]:
 @lru_cache(maxsize=4096)  # the window search asks again for the same decodes (gate, search, growth)
 def common_ratio(text: str, top: int = 2000, skip: frozenset[int] = frozenset()) -> float:
     """The cheap half of ``plausibility``: share of counted characters that are frequent."""
-    common = frequent_han(top)
+    kinds = _char_kinds(top)
     good = units = 0
     for i, ch in enumerate(text):
-        if i in skip or (ord(ch) < 0x80 and ch != "?") or ch.isspace():
+        if (skip and i in skip) or (ch < "\x80" and ch != "?") or ch.isspace():
             continue
         units += 1
-        good += ch in common or ch in CJK_PUNCT
+        good += ch in kinds  # frequent or CJK punctuation
     return good / units if units else 0.0
+
+
+@lru_cache(maxsize=4)
+def _char_kinds(top: int) -> dict[str, int]:
+    """1 for CJK punctuation, 2 for the ``top`` frequent characters (punctuation wins), else absent."""
+    kinds = dict.fromkeys(frequent_han(top), 2)
+    kinds.update(dict.fromkeys(CJK_PUNCT, 1))
+    return kinds
 
 
 @lru_cache(maxsize=4096)  # as common_ratio; the result is shared, callers do not change it
@@ -108,15 +116,14 @@ def plausibility(text: str, top: int = 2000, skip: frozenset[int] = frozenset(),
     """How much of ``text`` looks like real Chinese (see module docstring): each counted character
     scores 0.5 for being frequent and 0.5 for lying inside a dictionary word (``left``/``right``
     are context for finding words across the edges). ``skip``: indices of guessed characters."""
-    common = frequent_han(top)
+    kind = _char_kinds(top).get
     covered = word_covered(left + text + right, len(left), len(left) + len(text))
     good = 0.0
     units = rare = 0
     for i, ch in enumerate(text):
-        if i in skip:
+        if skip and i in skip:
             continue
-        o = ord(ch)
-        if o < 0x80:
+        if ch < "\x80":
             if ch == "?":
                 units += 1
                 rare += 1
@@ -124,9 +131,10 @@ def plausibility(text: str, top: int = 2000, skip: frozenset[int] = frozenset(),
         if ch.isspace():
             continue
         units += 1
-        if ch in CJK_PUNCT:
+        k = kind(ch)
+        if k == 1:  # CJK punctuation
             good += 1.0
-        elif ch in common:
+        elif k == 2:  # a frequent character
             good += 0.5 + 0.5 * covered[i]
         elif covered[i]:
             good += 0.5  # a rare character inside a dictionary word (诡 in 诡异) is not noise
