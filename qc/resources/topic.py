@@ -279,8 +279,16 @@ def top_bigrams(text: str, weight_of: np.ndarray, k: int = 6, stop: str = "") ->
     if not pos.size:
         return []
     keys = (cp[pos].astype(np.uint64) << np.uint64(21)) | cp[pos + 1].astype(np.uint64)
-    by_key = np.argsort(keys, kind="stable")  # positions grouped by bigram, ascending within each
-    sk = keys[by_key]
+    # positions grouped by bigram, ascending within each (= a stable argsort of the keys): one
+    # plain sort of key and index packed together (keys take 42 bits) when the index fits
+    bits = max(1, int(pos.size).bit_length())
+    if bits <= 22:
+        packed = np.sort((keys << np.uint64(bits)) | np.arange(pos.size, dtype=np.uint64))
+        by_key = (packed & np.uint64((1 << bits) - 1)).astype(np.int64)
+        sk = packed >> np.uint64(bits)
+    else:
+        by_key = np.argsort(keys, kind="stable")
+        sk = keys[by_key]
     first = np.empty(sk.size, dtype=bool)
     first[0] = True
     np.not_equal(sk[1:], sk[:-1], out=first[1:])
