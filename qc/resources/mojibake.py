@@ -55,16 +55,15 @@ def _simplified(s: str) -> str:
 def word_first_chars(min_freq: int = 3) -> frozenset[str]:
     """Characters that begin some jieba word of 2–4 characters occurring ≥ ``min_freq`` times
     (~5,600 characters): ``word_covered`` looks up words only where one of these stands."""
-    return frozenset(w[0] for w, c in jieba_word_freq().items() if 2 <= len(w) <= 4 and c >= min_freq)
+    return frozenset([w[0] for w, c in jieba_word_freq().items() if c >= min_freq and 2 <= len(w) <= 4])
 
 
 @lru_cache(maxsize=1)
 def _pair_chars() -> tuple[frozenset[str], frozenset[str]]:
     """(first characters, second characters) of jieba's two-character words: ``guess_pair`` skips
     candidates that can be neither."""
-    wf = jieba_word_freq()
-    pairs = [w for w, c in wf.items() if len(w) == 2 and c > 0]
-    return frozenset(w[0] for w in pairs), frozenset(w[1] for w in pairs)
+    pairs = "".join([w for w, c in jieba_word_freq().items() if len(w) == 2 and c > 0])
+    return frozenset(pairs[0::2]), frozenset(pairs[1::2])
 
 
 def word_covered(text: str, lo: int, hi: int, min_freq: int = 3) -> list[bool]:
@@ -198,11 +197,7 @@ def _simplified_cands(cands: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 @lru_cache(maxsize=1)
 def _short_word_chars() -> frozenset[str]:
     """Characters of jieba's words of two or three characters (~6,300)."""
-    out: set[str] = set()
-    for w, c in jieba_word_freq().items():
-        if 2 <= len(w) <= 3 and c > 0:
-            out.update(w)
-    return frozenset(out)
+    return frozenset("".join([w for w, c in jieba_word_freq().items() if 2 <= len(w) <= 3 and c > 0]))
 
 
 @lru_cache(maxsize=1024)
