@@ -92,12 +92,12 @@ class _LazyProbMap(dict):
         row = dict.__getitem__(self, word)
         if row is None:
             n = len(word)
-            row = [0.0] * len(self._profiles)
             if 1 <= n <= 3:
-                for j, (freq, n_words) in enumerate(self._profiles):
-                    count = freq.get(word)
-                    if count is not None:
-                        row[j] = 1.0 * count / n_words[n - 1]
+                k = n - 1
+                row = [0.0 if (count := freq.get(word)) is None else 1.0 * count / n_words[k]
+                       for freq, n_words in self._profiles]
+            else:
+                row = [0.0] * len(self._profiles)
             dict.__setitem__(self, word, row)
         return row
 
