@@ -299,13 +299,18 @@ def _words(text: str, lexdirs: str) -> list[Word]:
             out.append(Word(s, e, "other", 0, 0.0, False))
             last_other = True
 
+    classify_cached = _classify_cached
     for m in _CANDIDATE.finditer(text):
         tok = m.group()
-        kind, syl, weight, toned, lp = _classify(tok, lexdirs)
-        s, e = m.span()
+        # (_classify inlined: this loop runs once per Latin word of the corpus)
+        kind, syl, weight, toned, lp = classify_cached(tok, lexdirs) if len(tok) <= 40 else \
+            _classify_word(tok, lexdirs)
         if kind == "other" and (tok.isalpha() or not _DIGIT.search(tok)):
-            other(s, e)
+            if not last_other:  # other(), inlined
+                out.append(Word(m.start(), m.end(), "other", 0, 0.0, False))
+                last_other = True
             continue
+        s, e = m.span()
         while mi < len(masked) and masked[mi][1] <= s:
             mi += 1
         if mi < len(masked) and masked[mi][0] < e:
