@@ -1056,8 +1056,9 @@ def _stuffing_lines(doc, suffixes: tuple[str, ...]) -> tuple[list, dict, set]:
     ix = _text_index(doc.text)
     starts = np.array([ls for ls, _, _ in lines], dtype=np.int64)
     rep_lines: dict[int, list[int]] = {}
-    rep = _repeat_candidates(ix.cp, ix.mask)
-    if rep.size:
+    # the repeat test only runs on lines of 12..5000 characters
+    rep = _repeat_candidates(ix.cp, ix.mask) if any(12 <= le - ls <= 5000 for ls, le, _ in lines) else []
+    if len(rep):
         for i, p in zip((np.searchsorted(starts, rep, side="right") - 1).tolist(), rep.tolist()):
             rep_lines.setdefault(i, []).append(p - lines[i][0])
     pat = _suffix_pattern(suffixes)
