@@ -362,7 +362,7 @@ _TEXT_CACHES: list = []  # per-text caches (cleared by ``clear_text_caches``)
 def _memo(run):
     """A hypothesis' decodes of a window, cached: the gate, the window search and the growth step
     ask again for the same windows. The Decoded objects are shared; nobody changes them."""
-    @_lru_cache(maxsize=512)
+    @_lru_cache(maxsize=128)
     def cached(w, clean_only=False):
         return tuple(run(w, clean_only))
     _TEXT_CACHES.append(cached)
