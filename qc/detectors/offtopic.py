@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import threading
 from functools import lru_cache
 
 import numpy as np
@@ -319,6 +320,20 @@ def _stop_codepoints(chars: str) -> np.ndarray:
     return np.array(sorted({ord(c) for c in chars}), dtype=np.uint32)
 
 
+_lut_local = threading.local()
+
+
+def _vocab_index(vocab: np.ndarray, buckets: np.ndarray) -> np.ndarray:
+    """``np.searchsorted(vocab, buckets)`` for buckets that all occur in the sorted ``vocab``,
+    through a bucket -> index table. The 2 MB table is kept per thread: a fresh one per call
+    costs more in page faults than the look-up itself. Only the entries written here are read."""
+    lut = getattr(_lut_local, "lut", None)
+    if lut is None:
+        lut = _lut_local.lut = np.empty(N_BUCKETS, dtype=np.int64)
+    lut[vocab] = np.arange(vocab.size)
+    return lut[buckets]
+
+
 def _distinct(a: np.ndarray) -> np.ndarray:
     """``np.unique(a)`` by one sort (numpy's hash-based unique is slower on small arrays)."""
     a = np.sort(a)
@@ -357,9 +372,7 @@ class SegmentVectors:
         V = max(1, self.vocab.size)
         self.V = V
         self.seg = ug >> BUCKET_BITS
-        lut = np.empty(N_BUCKETS, dtype=np.int64)  # bucket -> vocabulary index (= searchsorted)
-        lut[self.vocab] = np.arange(self.vocab.size)
-        self.term = lut[bucket]
+        self.term = _vocab_index(self.vocab, bucket)
         self.key = self.seg * V + self.term
         w = (1.0 + np.log(tf)) * idf[bucket]
         w = np.where(stop_count >= tf, w * stop_factor, w)
@@ -653,17 +666,19 @@ def _fallback_pinyin_spans(text: str, min_chars: int) -> list[tuple[int, int]]:
     return out
 
 
-_foreign_memo: list = [None, {}]  # (last text, {min_foreign_chars: spans}): OT01 and OT02 share it
+_foreign_memo: list = [(None, {})]  # (last text, {min_foreign_chars: spans}): OT01 and OT02 share it
 
 
 def _foreign_spans_memo(text: str, params: dict) -> list[tuple[int, int]]:
     """``_foreign_spans(text, params)``, once per text (callers must not modify the list)."""
-    if _foreign_memo[0] is not text:
-        _foreign_memo[0], _foreign_memo[1] = text, {}
+    memo_text, by_min = _foreign_memo[0]  # one slot, replaced whole: never a torn pair
+    if memo_text is not text:
+        by_min = {}
+        _foreign_memo[0] = (text, by_min)
     key = int(params.get("min_foreign_chars", 150))
-    got = _foreign_memo[1].get(key)
+    got = by_min.get(key)
     if got is None:
-        got = _foreign_memo[1][key] = _foreign_spans(text, params)
+        got = by_min[key] = _foreign_spans(text, params)
     return got
 
 
@@ -1209,9 +1224,7 @@ class _DocTerms:
     def __init__(self, text: str, idf: np.ndarray, stop: np.ndarray, stop_factor: float) -> None:
         self.pos, ids, st = _text_index(text).bigrams(stop)  # shared with OT01
         self.vocab = _distinct(ids)
-        lut = np.empty(N_BUCKETS, dtype=np.int64)  # bucket -> vocabulary index (np.unique's inverse)
-        lut[self.vocab] = np.arange(self.vocab.size)
-        self.inv = lut[ids]
+        self.inv = _vocab_index(self.vocab, ids)  # np.unique's inverse
         self.tf = np.bincount(self.inv, minlength=self.vocab.size).astype(float)
         stopped = np.bincount(self.inv, weights=st.astype(float), minlength=self.vocab.size) >= self.tf
         self.scale = idf[self.vocab] * np.where(stopped, stop_factor, 1.0)
