@@ -88,7 +88,7 @@ def word_covered(text: str, lo: int, hi: int, min_freq: int = 3) -> list[bool]:
     return covered
 
 
-@lru_cache(maxsize=4096)  # the window search asks again for the same decodes (gate, search, growth)
+@lru_cache(maxsize=1024)  # the window search asks again for the same decodes (gate, search, growth)
 def common_ratio(text: str, top: int = 2000, skip: frozenset[int] = frozenset()) -> float:
     """The cheap half of ``plausibility``: share of counted characters that are frequent."""
     kinds = _char_kinds(top)
@@ -109,7 +109,7 @@ def _char_kinds(top: int) -> dict[str, int]:
     return kinds
 
 
-@lru_cache(maxsize=4096)  # as common_ratio; the result is shared, callers do not change it
+@lru_cache(maxsize=1024)  # as common_ratio; the result is shared, callers do not change it
 def plausibility(text: str, top: int = 2000, skip: frozenset[int] = frozenset(), left: str = "",
                  right: str = "") -> Plausibility:
     """How much of ``text`` looks like real Chinese (see module docstring): each counted character
