@@ -19,7 +19,7 @@ made with the real tools rather than typed by hand:
 
 Layout: ``OUT/files/<topic>/<nnnn>.txt|.md`` (about half the bytes, many small files) and
 ``OUT/big.jsonl`` (the other half, one record per document: {"id", "url", "text"}), plus a small
-Parquet file. ``OUT/manifest.json`` records what was injected where (counts per family).
+Parquet file (``--jsonl-only``: just the JSONL, for the 1 GB streaming test). ``OUT/manifest.json`` records what was injected where (counts per family).
 """
 from __future__ import annotations
 
@@ -195,6 +195,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("out", type=Path)
     ap.add_argument("--mb", type=float, default=100.0, help="total size in MB (half files, half one JSONL)")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--jsonl-only", action="store_true",
+                    help="write only OUT/big.jsonl, of the whole --mb (the streaming-memory test: --mb 1000)")
     args = ap.parse_args(argv)
     rng = random.Random(args.seed)
     pages = load_pages()
@@ -202,6 +204,9 @@ def main(argv: list[str] | None = None) -> int:
     out: Path = args.out
     (out / "files").mkdir(parents=True, exist_ok=True)
     half = int(args.mb * 1e6 / 2)
+    big_half = 2 * half if args.jsonl_only else half
+    if args.jsonl_only:
+        half = 0
     written = 0
     n_files = 0
     recent: list[str] = []
@@ -233,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     big_bytes = 0
     n_recs = 0
     with open(out / "big.jsonl", "w", encoding="utf-8") as f:
-        while big_bytes < half:
+        while big_bytes < big_half:
             target = int(rng.lognormvariate(7.6, 0.7))  # median ~2,000 characters
             text = make_document(pages, rng, dmg, max(200, min(target, 30_000)))
             line = json.dumps({"id": f"rec{n_recs}", "url": f"https://example.com/{n_recs}", "text": text},
@@ -244,6 +249,8 @@ def main(argv: list[str] | None = None) -> int:
             big_bytes += len(line.encode("utf-8"))
             n_recs += 1
     try:
+        if args.jsonl_only:
+            raise ImportError("no Parquet file in --jsonl-only mode")
         import pyarrow as pa
         import pyarrow.parquet as pq
 
