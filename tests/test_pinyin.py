@@ -353,3 +353,38 @@ def test_masked_spans_equal_a_full_urlish_scan():
     for t in texts:
         full = [m.span() for m in pmod._URLISH.finditer(t)] if ("://" in t or "www." in t or "@" in t) else []
         assert pmod._masked_spans(t) == full, t
+
+
+def test_strip_annotations_equals_the_full_analysis_path():
+    """strip_annotations skips the pinyin-block pass; its result must be what the full shared
+    analysis gives, on texts with and without generated glosses."""
+    import random
+
+    from pypinyin import Style, pinyin
+
+    from qc.detectors import pinyin as P
+
+    def via_analysis(text):
+        an = P._analysis_for(text, {})
+        parts = [p for st in an.stretches for p in st.parts]
+        return P._remove_parts(text, 0, len(text), parts) if parts else text
+
+    rng = random.Random(11)
+    base = "世界互联网大会在乌镇开幕，来自全球的嘉宾围绕数字经济展开讨论（Digital Economy）。5G 和 AI 是焦点。"
+    stripped = 0
+    for k in range(120):
+        i = rng.randrange(0, 20)
+        seg = base[i:i + rng.randint(2, 5)]
+        style = rng.choice([Style.TONE, Style.NORMAL, Style.TONE3])
+        if k % 3 == 0:
+            glossed = "".join(f"{c}({pinyin(c, style=style)[0][0]})" for c in seg)
+        elif k % 3 == 1:
+            glossed = seg + "（" + " ".join(x[0] for x in pinyin(seg, style=style)) + "）"
+        else:
+            glossed = seg
+        text = base[:i] + glossed + base[i + len(seg):]
+        P._analyse.cache_clear()
+        P._default_stretches.cache_clear()
+        assert P.strip_annotations(text) == via_analysis(text), text
+        stripped += P.strip_annotations(text) != text
+    assert stripped > 20

@@ -616,11 +616,20 @@ def strip_annotations(text: str) -> str:
     """``text`` with per-character pinyin glosses removed: ``網(wǎng)絡(luò)`` → ``網絡``."""
     if "(" not in text and "（" not in text:
         return text
-    an = _analysis_for(text, {})
-    if not an.stretches:
+    stretches = _default_stretches(text)
+    if not stretches:
         return text
-    parts = [p for st in an.stretches for p in st.parts]
+    parts = [p for st in stretches for p in st.parts]
     return _remove_parts(text, 0, len(text), parts)
+
+
+@lru_cache(maxsize=4)
+def _default_stretches(text: str) -> list[Stretch]:
+    """The annotation stretches ``_analyse`` finds with the default parameters, without its
+    pinyin-block pass (the costly part, which stripping glosses does not need)."""
+    if not _has_ascii_letter(text):
+        return []
+    return _stretches(text, _annotations(text, _default_lexdirs()), *_ANNOT_DEFAULTS.values())
 
 
 def pinyin_block_spans(text: str) -> list[tuple[int, int]]:

@@ -31,10 +31,16 @@ def lexicon(params: dict, name: str) -> tuple[str, ...]:
         from ..rules import default_rules_dir
 
         dirs = [str(default_rules_dir() / "lexicons")]
+    return _read_lexicon(_find_lexicon(tuple(dirs), name))
+
+
+@lru_cache(maxsize=256)
+def _find_lexicon(dirs: tuple[str, ...], name: str) -> str:
+    """The first folder's copy of lexicon ``name`` (looked up once per process, like the contents)."""
     for d in dirs:
         p = os.path.join(d, name)
         if os.path.isfile(p):
-            return _read_lexicon(p)
+            return p
     raise ConfigError(f"lexicon {name!r} not found in {', '.join(dirs)}")
 
 
