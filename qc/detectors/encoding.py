@@ -566,6 +566,8 @@ def _analyse_cached(text, top, min_fixed, min_gain, max_widen):
                     s, dec, fix = prev["start"], cand, cfix
                     dmg = mj.plausibility(w, top, left=left, right=right)
                     break
+        if kind == "gbk_shifted":
+            e, dec = _resync_end(text, s, e, dec)
         # Big5/GBK lost bytes leave ~100 candidates with no structure to narrow them: no guessing
         fixed, guessed, unknown = dec.resolve(text[max(0, s - 4):s], text[e:e + 4], guess=kind != "big5_gbk")
         # characters the repair leaves as they are stay outside the span
@@ -577,7 +579,156 @@ def _analyse_cached(text, top, min_fixed, min_gain, max_widen):
                       "lossless": dec.lossless, "guessed": len(guessed), "unknown": unknown,
                       "p_damaged": round(dmg.ratio, 2), "p_fixed": round(fix.ratio, 2)})
         next_free = e
+    if "\ufffd" in text:
+        found = _resync_repairs(text, found, top, min_fixed, min_gain, japanese_lines)
     return found
+
+
+def _japanese_line(text: str, i: int, memo: dict[int, bool]) -> bool:
+    """Does the line holding text[i] read as Japanese prose (memo by line start)?"""
+    line_s = text.rfind("\n", 0, i) + 1
+    if line_s not in memo:
+        line_e = text.find("\n", i)
+        memo[line_s] = _looks_japanese(text[line_s: line_e if line_e >= 0 else len(text)])
+    return memo[line_s]
+
+
+def _resync_end(text: str, s: int, e: int, dec: mj.Decoded) -> tuple[int, mj.Decoded]:
+    """A misaligned GBK repair whose window ends at the decoder's resync point: take the U+FFFD
+    that stands for the last character's trail byte into the span, and narrow that character's
+    candidates to the trails the decoder could have rejected (``gbk_resync_cands``)."""
+    if not dec.items or not isinstance(dec.items[-1], tuple) or not dec.items[-1]:
+        return e, dec
+    if text[e - 1] != "\ufffd":
+        if e < len(text) and text[e] == "\ufffd":
+            e += 1  # the window ended on a lone lead byte; its trail is the U+FFFD after it
+        else:
+            return e, dec
+    if e < len(text):
+        try:
+            nxt = text[e].encode("gbk")[0]
+        except UnicodeEncodeError:
+            return e, dec  # a U+FFFD or ? after it: the byte the decoder paired it with is unknown
+    else:
+        nxt = -1
+    lead = dec.items[-1][0].encode("gbk")[0]
+    # the narrowed candidates are guessed here; when none forms a clear word (or the U+FFFD came
+    # from a decoder that works otherwise) the character keeps all its candidates
+    cands = mj.gbk_resync_cands(lead, nxt)
+    g = mj.guess_char(cands, "".join(it for it in dec.items[:-1] if isinstance(it, str)),
+                      text[e:e + 4]) if cands else None
+    if g is None:
+        return e, dec
+    return e, mj.Decoded(dec.items[:-1] + [(g,)], dec.errors)
+
+
+_RESYNC_RUN = 12  # characters looked at before a U+FFFD that may end a misaligned run
+_RESYNC_MIN = 3  # fewest characters before the U+FFFD (the realigned text has one fewer known)
+
+
+def _resync_repairs(text: str, found: list[dict], top: int, min_fixed: float, min_gain: float,
+                    japanese_lines: dict[int, bool]) -> list[dict]:
+    """``found`` plus misaligned GBK runs that end at a U+FFFD outside every repair in ``found``.
+    A GBK stream one byte out of step is made of random GB2312 characters, many of them frequent,
+    and Python's decoder falls back into step at the first pair that is no character (writing one
+    U+FFFD), so most misaligned runs are a few characters long and the cluster pre-filter misses
+    them. Each U+FFFD (at most 200 per text) gets ``_resync_repair`` on the run of up to
+    ``_RESYNC_RUN`` non-ASCII characters before it (no CJK punctuation, at least ``_RESYNC_MIN``).
+    Only texts holding U+FFFD pay for this, after the cluster repairs, which it never changes.
+    Known false positives: none on the gold pages (no U+FFFD there) nor on clean text with
+    U+FFFD inserted (its run already reads as Chinese); rare characters before a lost byte must
+    realign into frequent characters and words to be reported."""
+    spans = sorted((r["start"], r["end"]) for r in found)
+    added = []
+    k = 0
+    p = text.find("\ufffd")
+    tries = 0
+    while p >= 0 and tries < 200:
+        while k < len(spans) and spans[k][1] <= p:
+            k += 1
+        if k < len(spans) and spans[k][0] <= p:
+            p = text.find("\ufffd", spans[k][1])  # inside a repair
+            continue
+        floor = max(spans[k - 1][1] if k else 0, added[-1]["end"] if added else 0)
+        s = p
+        while s > max(floor, p - _RESYNC_RUN) and text[s - 1] not in "?!\ufffd" \
+                and ord(text[s - 1]) >= 0x80 and not text[s - 1].isspace() and text[s - 1] not in mj.CJK_PUNCT:
+            s -= 1
+        # Python's decoder writes one U+FFFD per rejected byte and is in step right after it: a run
+        # of U+FFFD is other damage
+        if p - s >= _RESYNC_MIN and text[p + 1:p + 2] != "\ufffd":
+            tries += 1
+            r = _resync_repair(text, s, p, top, min_fixed, min_gain, japanese_lines)
+            if r is not None and (k >= len(spans) or r["end"] <= spans[k][0]):
+                added.append(r)
+        p = text.find("\ufffd", p + 1)
+    if not added:
+        return found
+    return sorted(found + added, key=lambda r: r["start"])
+
+
+def _resync_repair(text: str, lo: int, p: int, top: int, min_fixed: float, min_gain: float,
+                   japanese_lines: dict[int, bool]):
+    """Misaligned GBK in text[s:p+1] for some lo ≤ s, where text[p] is the U+FFFD at which the
+    decoder fell back into step (see ``_resync_repairs``). Each start is read one byte later:
+    the first character lost a byte (its lead, or the trail of the character before), the U+FFFD
+    is the last one's trail (narrowed by ``gbk_resync_cands``); both are guessed from the words
+    around them. A window is kept when its recovered characters clear the usual plausibility and
+    gain bars (at least three of them), or when at least two recovered characters, all frequent,
+    and the two guessed ones read together as Chinese words (at least four characters: two rare
+    characters before a U+FFFD are never enough). Returns a repair dict or None."""
+    if _japanese_line(text, p, japanese_lines):
+        return None
+    kind, desc, fn = _HYPOTHESES[3]
+    best = None
+    for s in range(lo, p - _RESYNC_MIN + 1):
+        w = text[s:p + 1]
+        left, right = text[max(0, s - 3):s], text[p + 1:p + 4]
+        dmg = None
+        for dec in fn(w, True):
+            if dec.errors or not dec.items or not isinstance(dec.items[0], tuple):
+                continue  # not a re-read one byte later
+            prov, skip = _provisional(dec)
+            known = len(prov) - len(skip)
+            if known < 2 or mj.common_ratio(prov, top, skip) < 0.5:
+                continue
+            if dmg is None:
+                # the U+FFFD itself says nothing about the run: left out (and the words it breaks
+                # joined), so that clean text before an inserted U+FFFD keeps its plausibility
+                dmg = mj.plausibility(w[:-1], top, left=left, right=text[p + 1:p + 4])
+                if dmg.ratio > 1 - min_gain:
+                    break  # reads as Chinese already
+            fix = mj.plausibility(prov, top, skip, left=left, right=right)
+            e, rdec = _resync_end(text, s, p + 1, dec)
+            narrowed = isinstance(rdec.items[-1], tuple) and len(rdec.items[-1]) == 1
+            first = rdec.items[0]
+            if first:  # lost: the byte before the run, or the one after the first byte
+                fb = first[0].encode("gbk")
+                if len(fb) == 2 and fb[1] >= 0x40:
+                    rdec = mj.Decoded([mj.gbk_either_cands(fb[1])] + rdec.items[1:], rdec.errors)
+            tier1 = known >= _MIN_UNITS[kind] and fix.units >= _MIN_UNITS[kind] and fix.ratio >= min_fixed \
+                and fix.ratio - dmg.ratio >= min_gain
+            if not tier1 and (not narrowed or mj.common_ratio(prov, top, skip) < 1.0):
+                continue  # too short to stand alone: its last character must be a narrowed guess
+            # windows are compared on their text with the guessed characters in it (a character
+            # left unknown is left out), so a longer window is not worse for holding one more guess
+            fixed, guessed, unknown = rdec.resolve(text[max(0, s - 4):s], text[e:e + 4])
+            unk = frozenset(i for i, c in enumerate(fixed) if c == "\ufffd")
+            score = mj.plausibility(fixed, top, unk, left=left, right=text[e:e + 3])
+            if not tier1 and (unknown or score.units < 4 or score.ratio < min_fixed
+                              or score.ratio - dmg.ratio < min_gain
+                              or not all(mj.word_covered(fixed, 1, len(fixed) - 1))):
+                continue  # every recovered character must lie in a word of the realigned text
+            key = (_score(score, dmg), e - s)
+            if best is None or key > best[0]:
+                best = (key, s, e, rdec, dmg, score)
+    if best is None:
+        return None
+    _, s, e, dec, dmg, fix = best
+    fixed, guessed, unknown = dec.resolve(text[max(0, s - 4):s], text[e:e + 4])
+    return {"kind": kind, "desc": desc, "start": s, "end": e, "fixed": fixed, "lossless": False,
+            "guessed": len(guessed), "unknown": unknown, "p_damaged": round(dmg.ratio, 2),
+            "p_fixed": round(fix.ratio, 2)}
 
 
 @_lru_cache(maxsize=4)

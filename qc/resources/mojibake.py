@@ -256,6 +256,35 @@ def _gbk_cands_trail(trail: int, codec: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=512)
+def gbk_resync_cands(lead: int, next_byte: int, codec: str = "gbk") -> tuple[str, ...]:
+    """Characters (lead, t) whose trail byte t a decode one byte out of step turned into U+FFFD
+    just before ``next_byte`` (-1: the end of the text): Python's decoder read t as a lead, found
+    (t, next_byte) to be no character, replaced t alone and went on in step. So t is ≥ 0x80 and
+    (t, next_byte) does not decode: of a lead's ~190 trails, about 15 remain (0x80, the
+    user-defined rows AA–AF and F8–FE, the gaps of the symbol rows)."""
+    out = []
+    for t in range(0x80, 0xFF):
+        if next_byte >= 0:
+            try:
+                bytes((t, next_byte)).decode(codec)
+                continue  # the decoder would have read this pair as a character
+            except UnicodeDecodeError:
+                pass
+        try:
+            out.append(bytes((lead, t)).decode(codec))
+        except UnicodeDecodeError:
+            pass
+    return tuple(out)
+
+
+@lru_cache(maxsize=512)
+def gbk_either_cands(b: int, codec: str = "gbk") -> tuple[str, ...]:
+    """Characters with ``b`` as lead or as trail: the first character of a realigned run when it is
+    not known whether the byte before ``b`` or the one after it was lost."""
+    return tuple(dict.fromkeys(_gbk_cands_trail(b, codec) + (_gbk_cands_lead(b, codec) if b >= 0x81 else ())))
+
+
 @lru_cache(maxsize=2048)
 def _utf8_cands(pattern: tuple[int, ...]) -> tuple[str, ...]:
     """Characters whose UTF-8 bytes match ``pattern`` (LOST = any continuation byte)."""
