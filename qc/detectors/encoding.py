@@ -708,8 +708,8 @@ def _resync_repair(text: str, lo: int, p: int, top: int, min_fixed: float, min_g
                     rdec = mj.Decoded([mj.gbk_either_cands(fb[1])] + rdec.items[1:], rdec.errors)
             tier1 = known >= _MIN_UNITS[kind] and fix.units >= _MIN_UNITS[kind] and fix.ratio >= min_fixed \
                 and fix.ratio - dmg.ratio >= min_gain
-            if not tier1 and (not narrowed or mj.common_ratio(prov, top, skip) < 1.0):
-                continue  # too short to stand alone: its last character must be a narrowed guess
+            if not tier1 and ((known < 3 and not narrowed) or mj.common_ratio(prov, top, skip) < 1.0):
+                continue  # two recovered characters are too few unless the last one's guess was narrowed
             # windows are compared on their text with the guessed characters in it (a character
             # left unknown is left out), so a longer window is not worse for holding one more guess
             fixed, guessed, unknown = rdec.resolve(text[max(0, s - 4):s], text[e:e + 4])
