@@ -224,5 +224,8 @@ def test_minhash_band_pairs_match_a_plain_reference():
                     i, j = members[x], members[y]
                     if acc[i][1] != acc[j][1]:
                         want.add((i, j, float(np.mean(sigs[i] == sigs[j]))))
-    got = set(_band_pairs(acc, pos, 40))
+    i, j, same = _band_pairs(acc, pos, 40)
+    got = set(zip(i.tolist(), j.tolist(), (same / _NPERM).tolist()))
     assert got == want and len(want) > 100
+    i, j, same = _band_pairs(acc, pos, 40, min_same=48)
+    assert set(zip(i.tolist(), j.tolist(), (same / _NPERM).tolist())) == {w for w in want if w[2] >= 0.75}

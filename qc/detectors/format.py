@@ -23,10 +23,12 @@ guarded but other blank-form templates can look like stripped digits (FM03); del
 """
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from ..model import Hit
 from ..profile import contributor
@@ -342,12 +344,25 @@ duplicate_lines.param_defaults = {"min_chars": 10}
 
 @dataclass
 class DocDuplicates:
-    """Finalised ``doc_minhash``: doc id → [(other id, estimated Jaccard, exact)] best first."""
+    """Finalised ``doc_minhash``: doc id → [(other id, estimated Jaccard, exact)] best first.
 
-    matches: dict[str, list[tuple[str, float, bool]]]
+    Stored as arrays (compressed rows, a few bytes per match) rather than Python tuples: a corpus
+    of many near-duplicates has millions of matches, and the profile goes to every worker."""
+
+    ids: list[str]          # every signed document, sorted
+    indptr: Any             # int64, len(ids) + 1: row i's matches are [indptr[i], indptr[i+1])
+    other: Any              # int32 index into ids
+    same: Any               # uint8: signature slots that agree, of _NPERM (Jaccard = same / _NPERM)
+    exact: Any              # bool: same text apart from whitespace
 
     def get(self, doc_id: str) -> list[tuple[str, float, bool]]:
-        return self.matches.get(doc_id, [])
+        i = bisect.bisect_left(self.ids, doc_id)
+        if i == len(self.ids) or self.ids[i] != doc_id:
+            return []
+        lo, hi = int(self.indptr[i]), int(self.indptr[i + 1])
+        ids = self.ids
+        return [(ids[o], s / _NPERM, e) for o, s, e in
+                zip(self.other[lo:hi].tolist(), self.same[lo:hi].tolist(), self.exact[lo:hi].tolist())]
 
 
 _NPERM = 64
@@ -407,18 +422,21 @@ def _pairs_of(k: int):
     return np.triu_indices(k, 1)
 
 
-def _band_pairs(acc: list, pos: list[int], max_bucket: int):
-    """LSH candidates: (i, j, Jaccard estimate) for every pair of documents (indices into ``acc``,
+def _band_pairs(acc: list, pos: list[int], max_bucket: int, min_same: int = 0):
+    """LSH candidates: arrays (i, j, same) for every pair of documents (indices into ``acc``,
     i < j, exact hashes different) that share a band of their signatures, taking at most
-    ``max_bucket`` documents per band bucket in index order. Bands are grouped with one numpy
-    sort each and all candidate pairs are compared at once."""
+    ``max_bucket`` documents per band bucket in index order, and whose signatures agree in at
+    least ``min_same`` of the _NPERM slots. Each band is grouped with one numpy sort and its
+    candidates are compared and filtered at once, so memory follows the kept pairs."""
     import numpy as np
 
     rows = _NPERM // _BANDS
     sig = np.frombuffer(b"".join(acc[i][2] for i in pos), dtype=np.uint32).reshape(len(pos), _NPERM)
     index = np.asarray(pos, dtype=np.int64)
+    exact_codes: dict[bytes, int] = {}
+    exact_id = np.asarray([exact_codes.setdefault(acc[i][1], len(exact_codes)) for i in pos], dtype=np.int64)
     n = len(acc)
-    keys_i: list = []
+    kept: list = []
     for band in range(_BANDS):
         part = np.ascontiguousarray(sig[:, band * rows:(band + 1) * rows])
         keys = part.view(np.dtype((np.void, rows * 4))).ravel()
@@ -429,25 +447,34 @@ def _band_pairs(acc: list, pos: list[int], max_bucket: int):
             continue
         order = np.argsort(inv, kind="stable")  # members of a bucket, in index order
         ends = np.cumsum(counts)
+        xs: list = []
+        ys: list = []
         for g in np.nonzero(counts >= 2)[0]:
             members = order[ends[g] - counts[g]:ends[g]][:max_bucket]
             x, y = _pairs_of(len(members))
-            keys_i.append(index[members[x]] * n + index[members[y]])
-    if not keys_i:
-        return []
-    pair = np.unique(np.concatenate(keys_i))
+            xs.append(members[x])
+            ys.append(members[y])
+        rx, ry = np.concatenate(xs), np.concatenate(ys)
+        ok = exact_id[rx] != exact_id[ry]
+        rx, ry = rx[ok], ry[ok]
+        same = np.empty(len(rx), dtype=np.uint8)
+        for lo in range(0, len(rx), 65536):  # bounded memory for huge candidate sets
+            same[lo:lo + 65536] = (sig[rx[lo:lo + 65536]] == sig[ry[lo:lo + 65536]]).sum(axis=1)
+        ok = same >= min_same
+        kept.append(np.unique(index[rx[ok]] * n + index[ry[ok]]))
+    if not kept:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, np.empty(0, dtype=np.uint8)
+    pair = np.unique(np.concatenate(kept))
+    del kept
     i, j = pair // n, pair % n
-    where = {p: k for k, p in enumerate(pos)}
-    exact = [acc[a][1] != acc[b][1] for a, b in zip(i.tolist(), j.tolist())]
-    keep = np.asarray(exact, dtype=bool)
-    i, j = i[keep], j[keep]
-    ri = np.fromiter((where[a] for a in i.tolist()), dtype=np.int64, count=len(i))
-    rj = np.fromiter((where[b] for b in j.tolist()), dtype=np.int64, count=len(j))
-    same = np.empty(len(i), dtype=np.int64)
-    for lo in range(0, len(i), 65536):  # bounded memory for huge candidate sets
+    where = np.full(n, -1, dtype=np.int64)
+    where[index] = np.arange(len(pos))
+    ri, rj = where[i], where[j]
+    same = np.empty(len(i), dtype=np.uint8)
+    for lo in range(0, len(i), 65536):
         same[lo:lo + 65536] = (sig[ri[lo:lo + 65536]] == sig[rj[lo:lo + 65536]]).sum(axis=1)
-    jac = same / _NPERM
-    return zip(i.tolist(), j.tolist(), jac.tolist())
+    return i, j, same
 
 
 @contributor("doc_minhash")
@@ -476,27 +503,29 @@ class DocMinHash:
         import numpy as np
 
         acc = sorted(acc or [], key=lambda t: t[0])
-        matches: dict[str, dict[str, tuple[float, bool]]] = {}
-
-        def add(i, j, jac, exact):
-            for x, y in ((i, j), (j, i)):
-                cur = matches.setdefault(acc[x][0], {})
-                if acc[y][0] not in cur or cur[acc[y][0]][0] < jac:
-                    cur[acc[y][0]] = (jac, exact)
-
+        n = len(acc)
+        # exact copies: each later copy is matched with the first (at most max_bucket per group)
         by_exact: dict[bytes, list[int]] = {}
         for i, (_id, ex, _sig) in enumerate(acc):
             by_exact.setdefault(ex, []).append(i)
-        for group in by_exact.values():
-            for j in group[1:self.max_bucket]:
-                add(group[0], j, 1.0, True)
+        ei = [g[0] for g in by_exact.values() for _ in g[1:self.max_bucket]]
+        ej = [j for g in by_exact.values() for j in g[1:self.max_bucket]]
         pos = [i for i, t in enumerate(acc) if t[2]]
-        if pos:
-            for i, j, jac in _band_pairs(acc, pos, self.max_bucket):
-                if jac >= self.keep_jaccard:
-                    add(i, j, jac, False)
-        out = {k: sorted(((o, j, e) for o, (j, e) in v.items()), key=lambda t: (-t[1], t[0])) for k, v in matches.items()}
-        return DocDuplicates(out)
+        min_same = next((k for k in range(_NPERM + 1) if k / _NPERM >= self.keep_jaccard), _NPERM + 1)
+        bi, bj, bsame = _band_pairs(acc, pos, self.max_bucket, min_same) if pos else (
+            np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.uint8))
+        i = np.concatenate([np.asarray(ei, dtype=np.int64), bi])
+        j = np.concatenate([np.asarray(ej, dtype=np.int64), bj])
+        same = np.concatenate([np.full(len(ei), _NPERM, dtype=np.uint8), bsame])
+        exact = np.concatenate([np.ones(len(ei), dtype=bool), np.zeros(len(bi), dtype=bool)])
+        # both directions; rows best first: most slots in common, then the other's id (= index order)
+        row, col = np.concatenate([i, j]), np.concatenate([j, i])
+        same, exact = np.concatenate([same, same]), np.concatenate([exact, exact])
+        order = np.lexsort((col, -same.astype(np.int16), row))
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(row, minlength=n), out=indptr[1:])
+        return DocDuplicates([t[0] for t in acc], indptr, col[order].astype(np.int32), same[order],
+                             exact[order])
 
 
 @detector("near_duplicates")
