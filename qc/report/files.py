@@ -338,7 +338,7 @@ class SpooledRows:
     to disk (JSON Lines in a temp file), so a scan of millions of records stays flat in memory.
     Iterable any number of times (rows are not to be modified); ``len()`` works; ``list()`` loads all."""
 
-    def __init__(self, in_memory: int = 20_000) -> None:
+    def __init__(self, in_memory: int = 10_000) -> None:
         self._rows: list[dict[str, Any]] | None = []
         self._limit = in_memory
         self._fh = None
