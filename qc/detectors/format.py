@@ -436,7 +436,9 @@ def _band_pairs(acc: list, pos: list[int], max_bucket: int, min_same: int = 0):
     exact_codes: dict[bytes, int] = {}
     exact_id = np.asarray([exact_codes.setdefault(acc[i][1], len(exact_codes)) for i in pos], dtype=np.int64)
     n = len(acc)
-    kept: list = []
+    pair = np.empty(0, dtype=np.int64)  # kept pairs as i * n + j, sorted, unique
+    buf: list = []
+    nbuf = 0
     for band in range(_BANDS):
         part = np.ascontiguousarray(sig[:, band * rows:(band + 1) * rows])
         keys = part.view(np.dtype((np.void, rows * 4))).ravel()
@@ -461,12 +463,15 @@ def _band_pairs(acc: list, pos: list[int], max_bucket: int, min_same: int = 0):
         for lo in range(0, len(rx), 65536):  # bounded memory for huge candidate sets
             same[lo:lo + 65536] = (sig[rx[lo:lo + 65536]] == sig[ry[lo:lo + 65536]]).sum(axis=1)
         ok = same >= min_same
-        kept.append(np.unique(index[rx[ok]] * n + index[ry[ok]]))
-    if not kept:
-        empty = np.empty(0, dtype=np.int64)
-        return empty, empty, np.empty(0, dtype=np.uint8)
-    pair = np.unique(np.concatenate(kept))
-    del kept
+        # merged whenever the buffer outgrows the merged set: memory follows the distinct kept
+        # pairs (not 16 copies of them) at a few sorts in all
+        buf.append(index[rx[ok]] * n + index[ry[ok]])
+        nbuf += len(buf[-1])
+        del rx, ry, same, ok, xs, ys
+        if nbuf > max(len(pair), 1 << 20):
+            pair, buf, nbuf = np.unique(np.concatenate([pair, *buf])), [], 0
+    if buf:
+        pair = np.unique(np.concatenate([pair, *buf]))
     i, j = pair // n, pair % n
     where = np.full(n, -1, dtype=np.int64)
     where[index] = np.arange(len(pos))
