@@ -472,14 +472,13 @@ def _band_pairs(acc: list, pos: list[int], max_bucket: int, min_same: int = 0):
             pair, buf, nbuf = np.unique(np.concatenate([pair, *buf])), [], 0
     if buf:
         pair = np.unique(np.concatenate([pair, *buf]))
-    i, j = pair // n, pair % n
     where = np.full(n, -1, dtype=np.int64)
     where[index] = np.arange(len(pos))
-    ri, rj = where[i], where[j]
-    same = np.empty(len(i), dtype=np.uint8)
-    for lo in range(0, len(i), 65536):
-        same[lo:lo + 65536] = (sig[ri[lo:lo + 65536]] == sig[rj[lo:lo + 65536]]).sum(axis=1)
-    return i, j, same
+    same = np.empty(len(pair), dtype=np.uint8)
+    for lo in range(0, len(pair), 65536):  # in chunks: no full-size index arrays
+        chunk = pair[lo:lo + 65536]
+        same[lo:lo + 65536] = (sig[where[chunk // n]] == sig[where[chunk % n]]).sum(axis=1)
+    return (pair // n).astype(np.int32), (pair % n).astype(np.int32), same
 
 
 @contributor("doc_minhash")
@@ -521,16 +520,24 @@ class DocMinHash:
             np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.uint8))
         i = np.concatenate([np.asarray(ei, dtype=np.int64), bi])
         j = np.concatenate([np.asarray(ej, dtype=np.int64), bj])
-        same = np.concatenate([np.full(len(ei), _NPERM, dtype=np.uint8), bsame])
-        exact = np.concatenate([np.ones(len(ei), dtype=bool), np.zeros(len(bi), dtype=bool)])
-        # both directions; rows best first: most slots in common, then the other's id (= index order)
-        row, col = np.concatenate([i, j]), np.concatenate([j, i])
-        same, exact = np.concatenate([same, same]), np.concatenate([exact, exact])
-        order = np.lexsort((col, -same.astype(np.int16), row))
+        miss = np.concatenate([np.zeros(len(ei), dtype=np.int64), _NPERM - bsame.astype(np.int64)])
+        exact = np.concatenate([np.ones(len(ei), dtype=np.int64), np.zeros(len(bi), dtype=np.int64)])
+        del bi, bj, bsame
+        # both directions, as one sortable key per match: row, then most slots in common, then the
+        # other's index (= id order), then the exact bit (pairs are unique, so it never decides)
+        key = np.concatenate([((i * (_NPERM + 1) + miss) * n + j) * 2 + exact,
+                              ((j * (_NPERM + 1) + miss) * n + i) * 2 + exact])
+        del i, j, miss, exact
+        key.sort()
+        exact_s = (key & 1).astype(bool)
+        key >>= 1
+        col = (key % n).astype(np.int32)
+        key //= n
+        same = (_NPERM - key % (_NPERM + 1)).astype(np.uint8)
+        key //= _NPERM + 1
         indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(np.bincount(row, minlength=n), out=indptr[1:])
-        return DocDuplicates([t[0] for t in acc], indptr, col[order].astype(np.int32), same[order],
-                             exact[order])
+        np.cumsum(np.bincount(key, minlength=n), out=indptr[1:])
+        return DocDuplicates([t[0] for t in acc], indptr, col, same, exact_s)
 
 
 @detector("near_duplicates")
