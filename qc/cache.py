@@ -62,6 +62,20 @@ def _canon(obj: Any, h) -> None:
         h.update(repr(obj).encode("utf-8", "surrogatepass"))
         h.update(b"\x1e")
         return
+    if isinstance(obj, dict) and obj and all(type(k) is int for k in obj):
+        # big int-keyed tables (e.g. line hash → count): numeric order, no per-key repr tuples
+        keys = sorted(obj)
+        h.update(b"{int")
+        if all(type(v) is int for v in obj.values()):
+            for lo in range(0, len(keys), 65536):
+                h.update(";".join(f"{k}:{obj[k]}" for k in keys[lo:lo + 65536]).encode())
+                h.update(b";")
+        else:
+            for k in keys:
+                _canon(k, h)
+                _canon(obj[k], h)
+        h.update(b"}")
+        return
     if isinstance(obj, dict):
         h.update(b"{")
         items = sorted(obj.items(), key=lambda kv: (type(kv[0]).__name__, repr(kv[0])))

@@ -134,3 +134,13 @@ def test_relative_out_follows_the_working_folder(corpus, tmp_path, monkeypatch):
         monkeypatch.chdir(tmp_path / name)
         api.scan([str(corpus)], out=Path("reports"))
         assert sorted((tmp_path / name / "reports" / "files").glob("*.json")), name
+
+
+def test_stable_digest_of_int_keyed_tables():
+    a = {k * 7919 % 100_003: k % 5 for k in range(50_000)}
+    b = dict(sorted(a.items()))
+    assert stable_digest(a) == stable_digest(b)
+    c = dict(a)
+    c[next(iter(c))] += 1
+    assert stable_digest(c) != stable_digest(a)
+    assert stable_digest({1: "x", 2: [3]}) == stable_digest({2: [3], 1: "x"}) != stable_digest({1: "x", 2: [4]})

@@ -155,7 +155,10 @@ class LineDocFreqContributor:
         return acc
 
     def finalize(self, acc, n_docs):
-        return LineDocFreq({h: c for h, c in (acc or {}).items() if c > 1}, n_docs)
+        acc = acc or {}
+        for h in [h for h, c in acc.items() if c < 2]:  # pruned in place: no second table
+            del acc[h]
+        return LineDocFreq(acc, n_docs)
 
 
 # --- the line classifier ---------------------------------------------------------------------
