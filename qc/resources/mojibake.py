@@ -232,28 +232,22 @@ def guess_pair(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, str] | None
     return best
 
 
+def _pair_char(a: int, b: int, codec: str) -> str | None:
+    """What the two bytes (a, b) decode to under ``codec``, or None when they are no character."""
+    try:
+        return bytes((a, b)).decode(codec)
+    except UnicodeDecodeError:
+        return None
+
+
 @lru_cache(maxsize=512)
 def _gbk_cands_lead(lead: int, codec: str) -> tuple[str, ...]:
-    out = []
-    for t in range(0x40, 0xFF):
-        if t == 0x7F:
-            continue
-        try:
-            out.append(bytes((lead, t)).decode(codec))
-        except UnicodeDecodeError:
-            pass
-    return tuple(out)
+    return tuple(c for t in range(0x40, 0xFF) if t != 0x7F and (c := _pair_char(lead, t, codec)) is not None)
 
 
 @lru_cache(maxsize=512)
 def _gbk_cands_trail(trail: int, codec: str) -> tuple[str, ...]:
-    out = []
-    for lead in range(0x81, 0xFF):
-        try:
-            out.append(bytes((lead, trail)).decode(codec))
-        except UnicodeDecodeError:
-            pass
-    return tuple(out)
+    return tuple(c for lead in range(0x81, 0xFF) if (c := _pair_char(lead, trail, codec)) is not None)
 
 
 @lru_cache(maxsize=512)
@@ -263,19 +257,10 @@ def gbk_resync_cands(lead: int, next_byte: int, codec: str = "gbk") -> tuple[str
     (t, next_byte) to be no character, replaced t alone and went on in step. So t is ≥ 0x80 and
     (t, next_byte) does not decode: of a lead's ~190 trails, about 15 remain (0x80, the
     user-defined rows AA–AF and F8–FE, the gaps of the symbol rows)."""
-    out = []
-    for t in range(0x80, 0xFF):
-        if next_byte >= 0:
-            try:
-                bytes((t, next_byte)).decode(codec)
-                continue  # the decoder would have read this pair as a character
-            except UnicodeDecodeError:
-                pass
-        try:
-            out.append(bytes((lead, t)).decode(codec))
-        except UnicodeDecodeError:
-            pass
-    return tuple(out)
+    # skip t when the decoder would have read (t, next_byte) as a character
+    return tuple(c for t in range(0x80, 0xFF)
+                 if (next_byte < 0 or _pair_char(t, next_byte, codec) is None)
+                 and (c := _pair_char(lead, t, codec)) is not None)
 
 
 @lru_cache(maxsize=512)
