@@ -742,15 +742,15 @@ def _common_run_re(top: int) -> re.Pattern:
     return re.compile(f"{_common_class(top)}+")
 
 
-@_lru_cache(maxsize=64)
-def _common_streak(top: int, k: int):
-    """``search`` of a streak of at least ``k`` frequent characters (``_best_piece(s) >= k``)."""
-    return re.compile(f"{_common_class(top)}{{{k},}}").search
-
-
 def _best_piece(s: str, top: int) -> int:
     """Longest streak of frequent characters (CJK punctuation included) in a trial decode."""
     return max(map(len, _common_run_re(top).findall(s)), default=0)
+
+
+def _has_streak(s: str, top: int, k: int) -> bool:
+    """Is there a streak of at least ``k`` frequent characters in ``s``? (One compiled regex for
+    every k: each pattern with the ~2,000-character class costs ~10 ms to compile.)"""
+    return any(len(m) >= k for m in _common_run_re(top).findall(s))
 
 
 def _quick_gate(core: str, top: int) -> set[str]:
@@ -758,14 +758,14 @@ def _quick_gate(core: str, top: int) -> set[str]:
     become U+FFFD) must yield a streak of frequent characters longer than the damaged text's
     own, and at least two (UTF-8) or three (the others) long."""
     kinds = set()
-    two = _common_streak(top, 2)
     for codec in ("gb18030", "big5"):  # GB18030 encodes every GBK character to the same bytes
-        if two(core.encode(codec, "replace").decode("utf-8", "replace")):
+        if _has_streak(core.encode(codec, "replace").decode("utf-8", "replace"), top, 2):
             kinds.add("utf8_as_gbk")
             break
     k = max(3, _best_piece(core, top) + 1)
-    # a compiled search for the usual small k (~7 ms to compile each); longer ones counted
-    need = _common_streak(top, k) if k <= 6 else (lambda s: _best_piece(s, top) >= k)
+
+    def need(s):
+        return _has_streak(s, top, k)
     # a lost byte stands in as A1 (the punctuation row's lead) so the pairing parity survives
     b = core.replace("!", "！").encode("gbk", "replace").replace(b"?", b"\xa1")
     if need(b[1:].decode("gbk", "replace")) or (
@@ -828,9 +828,19 @@ def _utf8_pieces(text, rs, re_, top, min_fixed, min_gain):
     return out
 
 
+@_lru_cache(maxsize=4)
+def _repair_tables(top: int) -> None:
+    """Build the one-time tables of the repairs (the cluster and frequent-run regexes, the word
+    sets of ``mj.build_tables``) on a rule's first document rather than on the first damaged one."""
+    _cluster_re(top)
+    _common_run_re(top)
+    mj.build_tables(top)
+
+
 def _mojibake_hits(doc, params, kind):
     if doc.status != STATUS_OK:
         return
+    _repair_tables(int(params["common_top"]))
     for r in _analyse_han_mojibake(doc.text, int(params["common_top"]), float(params["min_plausibility"]),
                                    float(params["min_gain"]), int(params["max_widen"])):
         if r["kind"] != kind:
@@ -972,6 +982,8 @@ def latin1_mojibake(doc, profile, params):
     if doc.status != STATUS_OK:
         return
     top = int(params["common_top"])
+    mj.build_tables(top)
+    _ftfy_config()  # imports ftfy (~0.1 s once per process) on the first document, not the first damaged one
     first = _prefilter(text, top).latin
     if first < 0:
         return  # no Latin pair: ftfy is never called

@@ -119,18 +119,35 @@ def to_simplified_chars(s: str) -> str:
 
 
 @lru_cache(maxsize=1)
+def jieba_word_arrays():
+    """jieba's dictionary as numpy arrays, for vectorised tables (built once per process, ~0.06 s):
+    (counts, lengths, code points of all words joined, start of each word in the code points)."""
+    import numpy as np
+
+    wf = jieba_word_freq()
+    counts = np.fromiter(wf.values(), dtype=np.int64, count=len(wf))
+    lens = np.fromiter(map(len, wf), dtype=np.int64, count=len(wf))
+    cps = np.frombuffer("".join(wf).encode("utf-32-le"), dtype=np.uint32)
+    return counts, lens, cps, np.cumsum(lens) - lens
+
+
+def chars_of(cps) -> frozenset[str]:
+    """The distinct characters of an array of code points."""
+    import numpy as np
+
+    return frozenset(map(chr, np.flatnonzero(np.bincount(cps)).tolist()))
+
+
+@lru_cache(maxsize=1)
 def han_char_freq() -> dict[str, int]:
     """Han character → count (jieba word counts summed; Traditional forms share their Simplified count)."""
     import numpy as np
 
-    wf = jieba_word_freq()
-    words = list(wf)
-    counts = np.fromiter(wf.values(), dtype=np.int64, count=len(words))
-    lens = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
-    cps = np.frombuffer("".join(words).encode("utf-32-le"), dtype=np.uint32)
-    uniq, inverse = np.unique(cps, return_inverse=True)  # vectorised: ~0.3 s instead of ~1 s
-    sums = np.bincount(inverse, weights=np.repeat(counts, lens))
-    freq = dict(zip(map(chr, uniq.tolist()), sums.astype(np.int64).tolist()))
+    counts, lens, cps, _ = jieba_word_arrays()
+    # vectorised: one bincount over the code points (~0.01 s; a Python loop is ~1 s)
+    sums = np.bincount(cps, weights=np.repeat(counts, lens))
+    uniq = np.flatnonzero(np.bincount(cps))
+    freq = dict(zip(map(chr, uniq.tolist()), sums[uniq].astype(np.int64).tolist()))
     for trad, simp in _trad_to_simp().items():
         n = freq.get(simp, 0)
         if n > freq.get(trad, 0):
