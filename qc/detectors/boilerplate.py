@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 from ..model import Hit
 from ..profile import contributor
-from ..resources.boilerplate import boilerplate_lexicon, char_stats, norm_key
+from ..resources.boilerplate import BITS, WHITESPACE, boilerplate_lexicon, char_stats, norm_key
 from . import detector
 
 HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -76,6 +76,19 @@ _TRAILING_READING = re.compile(r"\s*\([a-zA-Zāáǎàēéěèīíǐìōóǒòū�
 
 
 _SENT_FINAL = frozenset("。！？!?…”』」")
+_EDGE_HEAD = "[【(（" + WHITESPACE  # what _STAMP_EDGE allows before a stamp at the start …
+_EDGE_TAIL = "]】)）" + WHITESPACE  # … and after one at the end
+
+
+def _stamp_edge(t: str) -> bool:
+    """``_STAMP_EDGE.search(t)`` for a line ``t`` without newlines, run only when it can match:
+    a stamp starts with a digit and ends with a digit or ``m``/``M``, and only brackets and
+    whitespace may stand between it and the line's start or end."""
+    h = t.lstrip(_EDGE_HEAD)
+    r = t.rstrip(_EDGE_TAIL)
+    if (h and h[0].isdecimal()) or (r and (r[-1].isdecimal() or r[-1] in "mM")):
+        return _STAMP_EDGE.search(t) is not None
+    return False
 
 
 def ends_sentence(t: str) -> bool:
@@ -187,11 +200,12 @@ CLASSIFIER_DEFAULTS = {
 }
 
 
-def _strong_structure(t: str, lex, n: int, has_digit=None, has_crumb=None) -> str | None:
+def _strong_structure(t: str, lex, n: int, has_digit=None, has_crumb=None, has_alnum=None) -> str | None:
     """Strong structural evidence for line ``t`` (``n`` non-whitespace characters), or None.
-    ``has_digit`` / ``has_crumb`` (does ``t`` hold a ``\\d`` / a breadcrumb separator) may be
-    passed in when already known; otherwise they are looked up here."""
-    if _PUNCT_LINE.fullmatch(t) and not _ELLIPSIS_LINE.fullmatch(t):
+    ``has_digit`` / ``has_crumb`` / ``has_alnum`` (does ``t`` hold a ``\\d`` / a breadcrumb
+    separator / a ``str.isalnum`` character) may be passed in when already known; otherwise they
+    are looked up here (a line with a letter or digit is never punctuation-only)."""
+    if has_alnum is not True and _PUNCT_LINE.fullmatch(t) and not _ELLIPSIS_LINE.fullmatch(t):
         return "punctuation"
     if "![" in t and _MD_IMAGE_LINE.fullmatch(t):
         return "image"
@@ -233,191 +247,277 @@ def _title_bar(t: str, lex) -> bool:
     return any(tail.endswith(s) for s in lex.site_suffixes) and not ends_sentence(t)
 
 
+# per-line evidence that depends only on the line's text (and the lexicon and parameters), kept
+# across documents: page furniture repeats from page to page, so many short lines are seen before
+_MEMO: dict = {}          # (id(lexicon), parameters) -> (lexicon, {line text: evidence tuple})
+_MEMO_MAX = 1 << 16       # entries per table; the table is emptied when full (bounded memory)
+_MEMO_MAX_LEN = 300       # longer lines are rarely repeated: not kept
+
+
+def _line_evidence(t: str, n: int, low, dec: bool, crumb: bool, cased: bool, ast: bool, punct_any: bool,
+                   han: float, npunct: float, func: float, lex, p,
+                   alnum: bool = True, struct: bool = True, keyx: bool = True) -> tuple:
+    """Everything ``classify_lines`` decides about line ``t`` from its own text (``n``
+    non-whitespace characters, ``low`` its whitespace-free lowercase key or None past 200,
+    ``han``/``npunct``/``func`` its counts, the rest flags from ``char_stats``): the strong kind
+    (structure or whole-line lexicon), else the weak-line or phrase verdict, else the stamp
+    verdict and its prose class for each document context; plus the ``line_df`` hash of its key.
+    Computed once per distinct line text (``_MEMO``); the document-level context (corpus
+    repetition, punctuation of the document, hard-wrap width, position) is applied by the caller.
+
+    The flags let it skip tests that cannot succeed: ``alnum`` (a letter or digit: not
+    punctuation-only), ``struct`` (a character some structural test needs; with no such
+    character, no digit and no URL, ``_strong_structure`` finds nothing), ``keyx`` (``norm_key``
+    differs from the line itself).
+
+    Tuple: (strong kind, post cls, post kind, stamp kind, class in a punctuated document decided
+    before the hard-wrap test, class after it, fits a hard-wrap width test, class in an
+    unpunctuated document, n, key hash, punct_any)."""
+    h = line_hash(low) if low is not None else None
+    if struct or dec or not alnum or "http" in t or "www." in t:
+        has_digit = dec and (not ast or _HAS_DIGIT.search(t) is not None)
+        kind = _strong_structure(t, lex, n, has_digit, crumb, alnum)
+        if kind:
+            return (kind, None, None, None, None, None, False, None, n, h, punct_any)
+    key = (norm_key(t) if keyx else t) if n <= 60 else ""
+    if key:
+        k = lex.strong_lines.get(key)
+        if k is not None:
+            return (k, None, None, None, None, None, False, None, n, h, punct_any)
+        k = lex.weak_lines.get(key)
+        if k is not None:
+            return (None, WEAK, k, None, None, None, False, None, n, h, punct_any)
+    phrases = lex.phrases
+    if phrases is not None and n <= p["phrase_max_chars"]:
+        compact = t if low is t else "".join(t.split())
+        if lex.phrases_lower is not None and not cased:
+            m = lex.phrases_lower.search(low if low is not None else compact.lower())
+        else:
+            m = phrases.search(compact)
+        if m:
+            body = _BULLET.sub("", compact, count=1) if _BULLET.match(compact) else compact
+            found = m.group()
+            phrase = found.lower()
+            k = lex.phrase_kind.get(phrase, "boilerplate")
+            if len(compact) <= len(found) + p["phrase_slack"] or body.lower().startswith(phrase):
+                return (None, BAD, k, None, None, None, False, None, n, h, punct_any)
+            if not ends_sentence(t):  # in a sentence the phrase is just a word
+                return (None, WEAK, k, None, None, None, False, None, n, h, punct_any)
+    ends = ends_sentence(t)
+    stamp = None  # applies only in a document with punctuation
+    if n <= 80 and dec:  # both stamp patterns need a digit
+        if _stamp_edge(t):  # "[2005-08-06] 某标题", "某标题 08-16 16:31": a list item or a post header
+            stamp = "list"
+        elif n <= 40 and not ends:
+            m = _ANY_STAMP.search(t)
+            if m and len(_HAN_RE.findall(t[:m.start()] + t[m.end():])) <= 8:
+                stamp = "timestamp"
+    # prose or not (a very long line is measured on its first 4000 characters)
+    short_chars, good_chars, fshare = p["short_chars"], p["good_chars"], p["function_share"]
+    fshare2 = fshare / 2
+    share = func / han if han else 0.0
+    pre = post = npd = None
+    wrap_ok = False
+    if n < short_chars:
+        pre = npd = SHORT
+    elif han < 0.3 * n:  # mostly Latin/digits: prose if it reads as sentences
+        pre = npd = GOOD if (n >= good_chars and len(t.split()) >= 6 and npunct >= 1) else NEAR
+    else:
+        npd = GOOD if n >= good_chars and share >= fshare else NEAR  # a document without punctuation
+        if n >= p["long_chars"] and npunct >= 2:
+            pre = GOOD
+        else:
+            wrap_ok = npunct >= 1 and han >= 0.5 * n  # a piece of a hard-wrapped paragraph if its width fits
+            if n >= good_chars and ends and share >= fshare:
+                post = GOOD
+            elif ends and share >= fshare2 and han >= short_chars:
+                post = GOOD  # a short sentence (a line of verse, a one-line paragraph)
+            elif not ends and (npunct == 0 and share < fshare2 or n < good_chars):
+                post = WEAK  # headline-like: no closing punctuation, short or few function characters
+            else:
+                post = NEAR
+    return (None, None, None, stamp, pre, post, wrap_ok, npd, n, h, punct_any)
+
+
 def classify_lines(doc, profile, params: dict) -> list[Line]:
     """Every non-blank line of ``doc`` outside its front matter, with ``boilerplate`` decided.
 
-    Character counts per line (non-whitespace, Han, clause marks, function characters, digits,
-    breadcrumb marks) come from one numpy pass over the document (``char_stats``) and two prefix-sum
-    lookups per line, instead of a regex call per line and class."""
-    import numpy as np
-
+    A line's own evidence (``_line_evidence``) is computed once per distinct line text and kept
+    (furniture repeats across pages); for the lines not seen before, the character counts
+    (non-whitespace, Han, clause marks, function characters) and class flags come from one numpy
+    pass over the document (``char_stats``) and a few lookups per line."""
     p = {**CLASSIFIER_DEFAULTS, **{k: v for k, v in params.items() if k in CLASSIFIER_DEFAULTS}}
     lex = boilerplate_lexicon(params)
+    mkey = (id(lex), *(p[k] for k in CLASSIFIER_DEFAULTS))
+    memo_entry = _MEMO.get(mkey)
+    if memo_entry is None or memo_entry[0] is not lex:
+        if len(_MEMO) >= 8:
+            _MEMO.clear()
+        memo_entry = _MEMO[mkey] = (lex, {})
+    memo = memo_entry[1]
+    memo_get = memo.get
+
     fm_end = doc.front_matter_span[1] if doc.front_matter_span else 0
-    text = doc.text
     raw: list[tuple[int, int, str, int]] = []  # (start, end, stripped text, offset of the stripped text)
+    evs: list = []
+    miss: list[int] = []
     for s, e, line in doc.lines():
         if e <= fm_end:
             continue
         lead = line.lstrip()
         if lead:
-            raw.append((s, e, lead.rstrip(), s + len(line) - len(lead)))
+            t = lead.rstrip()
+            ev = memo_get(t)
+            if ev is None:
+                miss.append(len(raw))
+            raw.append((s, e, t, s + len(line) - len(lead)))
+            evs.append(ev)
     if not raw:
         return []
+    if miss:
+        _evidence_for(doc.text, raw, miss, evs, lex, p)
+        if len(memo) + len(miss) > _MEMO_MAX:
+            memo.clear()
+        for i in miss:
+            t = raw[i][2]
+            if len(t) <= _MEMO_MAX_LEN:
+                memo[t] = evs[i]
 
-    # per-line counts from prefix sums (the first 4000 characters of a very long line are its sample)
+    # document-level context: is punctuation present at all (stripped-punctuation text makes
+    # "no punctuation" meaningless as a line signal)
+    good_chars = p["good_chars"]
+    long_ev = [ev for ev in evs if ev[8] >= good_chars]
+    punct_doc = True
+    if long_ev:
+        with_punct = sum(1 for ev in long_ev if ev[10])
+        punct_doc = with_punct >= 0.3 * len(long_ev)
+
+    # hard-wrapped text (old pages, plain-text archives): many lines of one width are prose pieces
+    wrap = 0
+    if long_ev:
+        widths: dict[int, int] = {}
+        for ev in long_ev:
+            w = ev[8]
+            widths[w] = widths.get(w, 0) + 1
+        w, c = max(widths.items(), key=lambda kv: (kv[1], kv[0]))
+        around = c + widths.get(w - 1, 0) + widths.get(w + 1, 0)
+        if around >= 5 and around >= 0.25 * len(long_ev):
+            wrap = w
+
+    ldf = profile.get("line_df") if profile is not None else None
+    repeated = None
+    if ldf is not None and getattr(ldf, "n_docs", 0) >= p["repeat_min_docs"]:
+        repeat_min = p["repeat_min_docs"]
+        df = getattr(ldf, "df", None)
+        if isinstance(df, dict):
+            get = df.get
+            repeats = [get(ev[9], 1) if ev[9] is not None else 1 for ev in evs]
+        else:  # another line_df object: ask it by key
+            repeats = [ldf.get("".join(r[2].split()).lower()) if ev[9] is not None else 1 for r, ev in zip(raw, evs)]
+        short_enough = [r for ev, r in zip(evs, repeats) if ev[9] is not None]
+        if not (len(short_enough) >= 5 and sum(1 for r in short_enough if r >= repeat_min) > p["repeat_max_share"] * len(short_enough)):
+            repeated = [r >= repeat_min for r in repeats]
+        # else: this document is (nearly) a copy of another: its lines are not furniture
+
+    cls: list[str] = []
+    kinds: list[str | None] = []
+    for i, ev in enumerate(evs):
+        if ev[0] is not None:
+            cls.append(BAD)
+            kinds.append(ev[0])
+        elif repeated is not None and repeated[i]:
+            # evidence, not a verdict: its neighbours decide (a heading such as 参考文献 repeats too)
+            cls.append(WEAK)
+            kinds.append("repeated")
+        elif ev[1] is not None:
+            cls.append(ev[1])
+            kinds.append(ev[2])
+        elif i < 3 and ev[8] <= 80 and _title_bar(raw[i][2], lex):
+            cls.append(BAD)
+            kinds.append("title")
+        elif not punct_doc:
+            cls.append(ev[7])
+            kinds.append(None)
+        elif ev[3] is not None:
+            cls.append(BAD)
+            kinds.append(ev[3])
+        else:
+            c = ev[4]
+            if c is None:
+                c = GOOD if (wrap and ev[6] and abs(ev[8] - wrap) <= 1) else ev[5]
+            cls.append(c)
+            kinds.append(None)
+
+    ns = [ev[8] for ev in evs]
+    final = _resolve(cls, kinds, ns, raw, p, punct_doc)
+    return [Line(r[0], r[1], r[2], n, c, k, f) for r, n, c, k, f in zip(raw, ns, cls, kinds, final)]
+
+
+def _evidence_for(text: str, raw: list, idx: list[int], evs: list, lex, p) -> None:
+    """Fill ``evs[i]`` for the lines ``raw[i]``, ``i`` in ``idx``: their counts from prefix sums
+    over the document (a line over 4000 characters is measured on its first 4000) and their
+    character-class flags from one OR-reduction per line, then ``_line_evidence``."""
+    import numpy as np
+
     cs = char_stats(text)
-    ts = np.fromiter((r[3] for r in raw), dtype=np.int64, count=len(raw))
-    te = ts + np.fromiter((len(r[2]) for r in raw), dtype=np.int64, count=len(raw))
+    k = len(idx)
+    ts = np.fromiter((raw[i][3] for i in idx), dtype=np.int64, count=k)
+    te = ts + np.fromiter((len(raw[i][2]) for i in idx), dtype=np.int64, count=k)
     func = "set:" + lex.function_set
-    ws_c, han_c, clause_c, func_c, dec_c, crumb_c, cased_c, ast_c = cs.span_counts(
-        ("ws5", "han", "clause", func, "dec", "crumb", "cased", "astral"), ts, te)
+    ws_c, han_c, clause_c, func_c = cs.span_counts(("ws5", "han", "clause", func), ts, te)
     n_l = ((te - ts) - ws_c).tolist()
     punct_any_l = (clause_c > 0).tolist()
-    dec_l, crumb_l, cased_l, ast_l = (dec_c > 0).tolist(), (crumb_c > 0).tolist(), (cased_c > 0).tolist(), (ast_c > 0).tolist()
+    fl = cs.span_flags(ts, te)
+    flag_l = [((fl & BITS[name]) != 0).tolist() for name in ("dec", "crumb", "cased", "astral", "alnum", "struct", "keyx", "lowx")]
     se = np.minimum(te, ts + 4000)
     if (se < te).any():  # a line over 4000 characters is measured on its first 4000
         han_c, clause_c, func_c = cs.span_counts(("han", "clause", func), ts, se)
     han_l, npunct_l, func_l = han_c.tolist(), clause_c.tolist(), func_c.tolist()
-    lines = [Line(s, e, t, n) for (s, e, t, _o), n in zip(raw, n_l)]
-
-    # document-level context: is punctuation present at all (stripped-punctuation text makes
-    # "no punctuation" meaningless as a line signal)
-    long_idx = [i for i, ln in enumerate(lines) if ln.n >= p["good_chars"]]
-    punct_doc = True
-    if long_idx:
-        with_punct = sum(1 for i in long_idx if punct_any_l[i])
-        punct_doc = with_punct >= 0.3 * len(long_idx)
-
-    # hard-wrapped text (old pages, plain-text archives): many lines of one width are prose pieces
-    widths: dict[int, int] = {}
-    for i in long_idx:
-        widths[n_l[i]] = widths.get(n_l[i], 0) + 1
-    wrap = 0
-    if widths:
-        w, c = max(widths.items(), key=lambda kv: (kv[1], kv[0]))
-        around = c + widths.get(w - 1, 0) + widths.get(w + 1, 0)
-        if around >= 5 and around >= 0.25 * len(long_idx):
-            wrap = w
-
-    # whitespace-free lowercased lines (line_df's key; the phrase search runs on them too)
-    lows: list[str | None] = [("".join(ln.text.split()).lower() if ln.n <= 200 else None) for ln in lines]
-
-    ldf = profile.get("line_df") if profile is not None else None
-    use_repeat = ldf is not None and getattr(ldf, "n_docs", 0) >= p["repeat_min_docs"]
-    repeats: list[int] = []
-    if use_repeat:
-        repeats = [ldf.get(k) if k is not None else 1 for k in lows]
-        short_enough = [r for k, r in zip(lows, repeats) if k is not None]
-        if len(short_enough) >= 5 and sum(1 for r in short_enough if r >= p["repeat_min_docs"]) > p["repeat_max_share"] * len(short_enough):
-            use_repeat = False  # this document is (nearly) a copy of another: its lines are not furniture
-
-    phrases, phrases_lower = lex.phrases, lex.phrases_lower
-    strong_lines, weak_lines = lex.strong_lines, lex.weak_lines
-    repeat_min, phrase_max = p["repeat_min_docs"], p["phrase_max_chars"]
-    short_chars, good_chars, long_chars = p["short_chars"], p["good_chars"], p["long_chars"]
-    fshare, fshare2 = p["function_share"], p["function_share"] / 2
-    for i, ln in enumerate(lines):
-        t = ln.text
-        n = ln.n
-        has_digit = dec_l[i] and (not ast_l[i] or _HAS_DIGIT.search(t) is not None)
-        kind = _strong_structure(t, lex, n, has_digit, crumb_l[i])
-        if kind:
-            ln.cls, ln.kind = BAD, kind
-            continue
-        key = norm_key(t) if n <= 60 else ""
-        if key in strong_lines:
-            ln.cls, ln.kind = BAD, strong_lines[key]
-            continue
-        if use_repeat and repeats[i] >= repeat_min:
-            # evidence, not a verdict: its neighbours decide (a heading such as 参考文献 repeats too)
-            ln.cls, ln.kind = WEAK, "repeated"
-            continue
-        if key in weak_lines:
-            ln.cls, ln.kind = WEAK, weak_lines[key]
-            continue
-        if phrases is not None and n <= phrase_max:
-            compact = "".join(t.split())
-            if phrases_lower is not None and not cased_l[i]:
-                low = lows[i] if lows[i] is not None else compact.lower()
-                m = phrases_lower.search(low)  # no cased non-ASCII: the same match as the re.I pattern
-            else:
-                m = phrases.search(compact)
-            if m:
-                body = _BULLET.sub("", compact, count=1) if _BULLET.match(compact) else compact
-                found = m.group()
-                phrase = found.lower()
-                k = lex.phrase_kind.get(phrase, "boilerplate")
-                if len(compact) <= len(found) + p["phrase_slack"] or body.lower().startswith(phrase):
-                    ln.cls, ln.kind = BAD, k
-                    continue
-                if not ends_sentence(t):  # in a sentence the phrase is just a word
-                    ln.cls, ln.kind = WEAK, k
-                    continue
-        if i < 3 and n <= 80 and _title_bar(t, lex):
-            ln.cls, ln.kind = BAD, "title"
-            continue
-        ends = ends_sentence(t)
-        if n <= 80 and punct_doc and dec_l[i]:  # both stamp patterns need a digit
-            m = _STAMP_EDGE.search(t)
-            if m:  # "[2005-08-06] 某标题", "某标题 08-16 16:31": a list item or a post header
-                ln.cls, ln.kind = BAD, "list"
-                continue
-            if n <= 40 and not ends:
-                m = _ANY_STAMP.search(t)
-                if m and len(_HAN_RE.findall(t[:m.start()] + t[m.end():])) <= 8:
-                    ln.cls, ln.kind = BAD, "timestamp"
-                    continue
-        # prose or not (a very long line is measured on its first 4000 characters)
+    for j, (i, dec, crumb, cased, ast, alnum, struct, keyx, lowx) in enumerate(zip(idx, *flag_l)):
+        t = raw[i][2]
+        n = n_l[j]
         if len(t) <= 4000:
             scale = 1.0
-            npunct = float(npunct_l[i])
+            npunct = float(npunct_l[j])
         else:
             scale = len(t) / 4000
-            npunct = npunct_l[i]
+            npunct = npunct_l[j]
             if t[3999] == "." and t[4000].isdecimal():
                 npunct += 1  # the sample's last character: no digit follows it inside the sample
             npunct *= scale
-        han = han_l[i] * scale
-        func = func_l[i] * scale
-        share = func / han if han else 0.0
-        if n < short_chars:
-            ln.cls = SHORT
-        elif han < 0.3 * n:  # mostly Latin/digits: prose if it reads as sentences
-            words = len(t.split())
-            ln.cls = GOOD if (n >= good_chars and words >= 6 and npunct >= 1) else NEAR
-        elif not punct_doc:
-            ln.cls = GOOD if n >= good_chars and share >= fshare else NEAR
-        elif n >= long_chars and npunct >= 2:
-            ln.cls = GOOD
-        elif wrap and abs(n - wrap) <= 1 and npunct >= 1 and han >= 0.5 * n:
-            ln.cls = GOOD  # a piece of a hard-wrapped paragraph
-        elif n >= good_chars and ends and share >= fshare:
-            ln.cls = GOOD
-        elif ends and share >= fshare2 and han >= short_chars:
-            ln.cls = GOOD  # a short sentence (a line of verse, a one-line paragraph)
-        elif not ends and (npunct == 0 and share < fshare2 or n < good_chars):
-            ln.cls = WEAK  # headline-like: no closing punctuation, short or few function characters
+        if n <= 200:  # line_df's key; the phrase search runs on it too
+            low = "".join(t.split()).lower() if lowx else t
         else:
-            ln.cls = NEAR
+            low = None
+        evs[i] = _line_evidence(t, n, low, dec, crumb, cased, ast, punct_any_l[j],
+                                han_l[j] * scale, npunct, func_l[j] * scale, lex, p, alnum, struct, keyx)
 
-    _resolve(lines, p, punct_doc)
-    return lines
 
-
-def _resolve(lines: list[Line], p: dict, punct_doc: bool = True) -> None:
-    n = len(lines)
-    cls = [ln.cls for ln in lines]
+def _resolve(cls: list[str], kinds: list, ns: list[int], raw: list, p: dict, punct_doc: bool = True) -> list[bool]:
+    """Decide the unclear lines from their neighbours: is each line boilerplate. ``cls`` (local
+    classes) and ``kinds`` are updated in place (headline/date rail items become BAD ``list``
+    lines; boilerplate lines without a kind get ``context``)."""
+    n = len(cls)
     # a one-sentence item between two timestamps (or a rail header and a timestamp): a headline/date rail
     max_item = p["list_item_max_chars"]
+    rail = {"timestamp", "related", "link", "url"}
+    lists = []
     for i in range(1, n - 1):
-        if cls[i - 1] == BAD and cls[i + 1] == BAD and cls[i] in (GOOD, NEAR) and lines[i].n <= max_item:
-            t = lines[i].text
-            a, b = lines[i - 1], lines[i + 1]
-            if t.count("。") + t.count("！") + t.count("？") <= 1 and "timestamp" in (a.kind, b.kind) \
-                    and {a.kind, b.kind} <= {"timestamp", "related", "link", "url"}:  # one sentence at most
-                lines[i].kind = "list"
-    for ln in lines:
-        if ln.kind == "list":
-            ln.cls = BAD
-    cls = [ln.cls for ln in lines]
+        if cls[i - 1] == BAD and cls[i + 1] == BAD and (cls[i] == GOOD or cls[i] == NEAR) and ns[i] <= max_item:
+            ka, kb = kinds[i - 1], kinds[i + 1]
+            if (ka == "timestamp" or kb == "timestamp") and ka in rail and kb in rail:
+                t = raw[i][2]
+                if t.count("。") + t.count("！") + t.count("？") <= 1:  # one sentence at most
+                    lists.append(i)
+    for i in lists:
+        kinds[i] = "list"
+    for i in range(n):
+        if kinds[i] == "list":
+            cls[i] = BAD
 
-    has_good = GOOD in cls
-    if not has_good:
+    if GOOD not in cls:
         # no prose anchor at all (a poem, a list page, a very short text): only strong evidence counts
-        for ln in lines:
-            ln.boilerplate = ln.cls == BAD
-        return
+        return [c == BAD for c in cls]
 
     # nearest GOOD/BAD on each side (document edges count as BAD), skipping SHORT/WEAK/NEAR
     prev_dec = [BAD] * n
@@ -425,26 +525,29 @@ def _resolve(lines: list[Line], p: dict, punct_doc: bool = True) -> None:
     last_near_adjacent = [False] * n  # is the nearest non-short line on the left a NEAR one
     last_any = None
     for i in range(n):
+        c = cls[i]
         prev_dec[i] = last
         last_near_adjacent[i] = last_any == NEAR
-        if cls[i] in (GOOD, BAD):
-            last = cls[i]
-        if cls[i] not in (SHORT, WEAK):
-            last_any = cls[i]
+        if c == GOOD or c == BAD:
+            last = c
+        if c != SHORT and c != WEAK:
+            last_any = c
     next_dec = [BAD] * n
     next_near_adjacent = [False] * n
     last, last_any = BAD, None
     for i in range(n - 1, -1, -1):
+        c = cls[i]
         next_dec[i] = last
         next_near_adjacent[i] = last_any == NEAR
-        if cls[i] in (GOOD, BAD):
-            last = cls[i]
-        if cls[i] not in (SHORT, WEAK):
-            last_any = cls[i]
+        if c == GOOD or c == BAD:
+            last = c
+        if c != SHORT and c != WEAK:
+            last_any = c
 
     final = list(cls)
+    long_chars = p["long_chars"]
     for i, c in enumerate(cls):
-        if c in (SHORT, WEAK):
+        if c == SHORT or c == WEAK:
             a, b = prev_dec[i], next_dec[i]
             if a == GOOD and b == GOOD:
                 final[i] = GOOD
@@ -456,24 +559,24 @@ def _resolve(lines: list[Line], p: dict, punct_doc: bool = True) -> None:
                 final[i] = GOOD
             else:
                 final[i] = BAD
-    for i, c in enumerate(cls):
-        if c == NEAR:
+        elif c == NEAR:
             a, b = prev_dec[i], next_dec[i]
             if a == BAD and b == BAD:
                 final[i] = BAD
             elif a == GOOD and b == GOOD:
                 final[i] = GOOD
             else:  # at the edge of a boilerplate block: only a line that ends like a sentence stays
-                ln = lines[i]
-                prose = ends_sentence(ln.text) or "。" in ln.text or "！" in ln.text or "？" in ln.text
-                final[i] = GOOD if (prose or not punct_doc or ln.n >= p["long_chars"]) else BAD
+                t = raw[i][2]
+                prose = ends_sentence(t) or "。" in t or "！" in t or "？" in t
+                final[i] = GOOD if (prose or not punct_doc or ns[i] >= long_chars) else BAD
     # a clean article starts with its title: a first line followed directly by prose is content
-    if n > 1 and cls[0] in (SHORT, WEAK, NEAR) and cls[1] == GOOD and (lines[0].kind is None or lines[0].n >= 15):
+    if n > 1 and cls[0] in (SHORT, WEAK, NEAR) and cls[1] == GOOD and (kinds[0] is None or ns[0] >= 15):
         final[0] = GOOD
-    for ln, f in zip(lines, final):
-        ln.boilerplate = f == BAD
-        if ln.boilerplate and ln.kind is None:
-            ln.kind = "context"
+    out = [f == BAD for f in final]
+    for i, bp in enumerate(out):
+        if bp and kinds[i] is None:
+            kinds[i] = "context"
+    return out
 
 
 _CACHE: dict = {}

@@ -125,7 +125,18 @@ CLASS_CHARS = {
     "crumb": ">»›＞→",                                  # breadcrumb separators
     "space": " \u3000",                                # FM01's word separators
 }
-BITS = {name: 1 << i for i, name in enumerate(("han", *CLASS_CHARS, "dec", "cased", "astral", "dot"))}
+# BP03's line pre-checks (flags: does a line hold any such character; astral characters are set
+# conservatively so that a flag never wrongly skips a check):
+# ``alnum``  str.isalnum() (astral: not set) — a line with none may be punctuation-only
+# ``struct`` a character some strong structural test of BP03 needs (brackets, pipes, breadcrumb
+#            marks, inner spaces, ! for images, 前/天 for "3天前"); digits are the ``dec`` class
+# ``keyx``   a character ``norm_key`` drops or changes (not a letter, or lower() changes it)
+# ``lowx``   a character whitespace removal + lower() drops or changes (str.isspace, or lower() changes it)
+STRUCT_CHARS = "![]【(（|｜>»›＞→ \u3000\xa0前天"
+WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006" \
+             "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"  # = every c with c.isspace()
+BITS = {name: 1 << i for i, name in enumerate(("han", *CLASS_CHARS, "dec", "cased", "astral", "dot",
+                                               "alnum", "struct", "keyx", "lowx"))}
 _ASTRAL = 0x10000
 
 
@@ -140,14 +151,23 @@ def _class_table():
         for ch in chars:
             t[ord(ch)] |= BITS[name]
     t[ord(".")] |= BITS["dot"]
-    dec, cased = BITS["dec"], BITS["cased"]
+    for ch in STRUCT_CHARS:
+        t[ord(ch)] |= BITS["struct"]
+    dec, cased, alnum, keyx, lowx = BITS["dec"], BITS["cased"], BITS["alnum"], BITS["keyx"], BITS["lowx"]
     for c in range(_ASTRAL):
         ch = chr(c)
+        low_changes = ch.lower() != ch
         if ch.isdecimal():  # = re's \d on str patterns (Unicode category Nd)
             t[c] |= dec
-        if c >= 128 and (ch.lower() != ch or ch.upper() != ch):
+        if c >= 128 and (low_changes or ch.upper() != ch):
             t[c] |= cased
-    t[_ASTRAL] = BITS["astral"] | dec | cased
+        if ch.isalnum():  # = re's \w on str patterns, less "_"
+            t[c] |= alnum
+        if not ch.isalnum() or ch.isdecimal() or low_changes:  # what norm_key drops ([\W\d_]) or lowers
+            t[c] |= keyx
+        if ch.isspace() or low_changes:
+            t[c] |= lowx
+    t[_ASTRAL] = BITS["astral"] | dec | cased | BITS["struct"] | keyx | lowx
     return t
 
 
@@ -288,6 +308,21 @@ class CharStats:
                         c = c + (np.searchsorted(dots, ends) - np.searchsorted(dots, starts))
                 out[g + k] = c
         return out
+
+    def span_flags(self, starts, ends):
+        """uint16 array: the OR of the class bits (``BITS``, without the dot rule) of the characters
+        of each non-empty span ``text[starts[i]:ends[i]]``; the spans must be in order and not overlap."""
+        import numpy as np
+
+        k = len(starts)
+        if k == 0:
+            return np.zeros(0, dtype=np.uint16)
+        idx = np.empty(2 * k, dtype=np.int64)
+        idx[0::2], idx[1::2] = starts, ends
+        cls = self.cls
+        if idx[-1] >= len(cls):  # reduceat needs every index inside the array
+            cls = np.append(cls, np.uint16(0))
+        return np.bitwise_or.reduceat(cls, idx)[0::2]
 
     @staticmethod
     def _cumsum(mask):
