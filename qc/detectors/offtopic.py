@@ -345,6 +345,24 @@ def _distinct(a: np.ndarray) -> np.ndarray:
     return a[keep]
 
 
+@lru_cache(maxsize=256)
+def _neighbour_index(n: int, radius: int, width: int):
+    """The index arrays of the leave-out geometry, which depend only on the segment count: for every
+    offset d in -radius..radius (rows) and segment i (columns) the member j = i + d (clipped) and
+    whether it exists; then, for the pairs (i, j) and (j, k) of members, the lower index, whether
+    the two are the same segment and their distance (capped at ``width - 1``)."""
+    idx = np.arange(n)
+    raw = idx[None, :] + np.arange(-radius, radius + 1)[:, None]
+    j = np.clip(raw, 0, n - 1)
+    inside = (raw >= 0) & (raw < n)
+
+    def pair(a: np.ndarray, b: np.ndarray):
+        lo, gap = np.minimum(a, b), np.abs(a - b)
+        return lo, gap == 0, np.minimum(gap, width - 1)
+
+    return j, inside, pair(idx[None, :], j), pair(j[:, None, :], j[None, :, :])
+
+
 class SegmentVectors:
     """The tf×idf vectors of all segments of a document in one flat, sorted representation:
     parallel arrays ``seg`` (segment index), ``term`` (index into the document's vocabulary) and
@@ -398,26 +416,28 @@ class SegmentVectors:
     def leave_out_geometry(self, radius: int, near: np.ndarray | None = None):
         """What does not change between _similarities iterations: for every offset d in
         -radius..radius (rows) and segment i (columns), the index j = i + d (clipped), whether it
-        exists, the dot product of segments i and j, and of every two members j, k (d × d × n)."""
+        exists, minus the dot product of segments i and j, and the dot product of every two
+        members j, k (d × d × n)."""
         key = (radius, id(near))
         if self._geometry is not None and self._geometry[0] == key:
             return self._geometry[1]
-        n = self.n
         self2 = self.self2()
         if near is None:
             near = self.near_dots(2 * radius)
-        width = near.shape[1]
+        j, inside, own, cross = _neighbour_index(self.n, radius, near.shape[1])
 
-        def dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-            lo, gap = np.minimum(a, b), np.abs(a - b)
-            return np.where(gap == 0, self2[lo], near[lo, np.minimum(gap, width - 1)])
+        def dot(lo: np.ndarray, same: np.ndarray, gap: np.ndarray) -> np.ndarray:
+            return np.where(same, self2[lo], near[lo, gap])
 
-        idx = np.arange(n)
-        raw = idx[None, :] + np.arange(-radius, radius + 1)[:, None]
-        j = np.clip(raw, 0, n - 1)
-        got = (j, (raw >= 0) & (raw < n), dot(idx[None, :], j), dot(j[:, None, :], j[None, :, :]))
+        got = (j, inside, -dot(*own), dot(*cross))
         self._geometry = (key, got, near)  # keeps ``near`` alive so its id stays its own
         return got
+
+    def centre_dots(self, live: np.ndarray) -> tuple[float, np.ndarray]:
+        """(|c|², c·v_i for every segment i) where c is the sum of the ``live`` segments' vectors."""
+        on = live[self.seg]
+        centre = np.bincount(self.term[on], weights=self.w[on], minlength=self.V)
+        return float(centre @ centre), np.bincount(self.seg, weights=centre[self.term] * self.w, minlength=self.n)
 
     def near_dots(self, span: int) -> np.ndarray:
         """near[j, d] = dot product of segments j and j + d, for d = 1..span (all offsets in one
@@ -500,22 +520,24 @@ def _similarities(vecs: SegmentVectors, alive: np.ndarray, radius: int = 0, near
     segments: O(total terms), not O(segments × vocabulary)."""
     n = vecs.n
     live = alive & vecs.nonempty
-    on = live[vecs.seg]
-    centre = np.bincount(vecs.term[on], weights=vecs.w[on], minlength=vecs.V)
-    c2 = float(centre @ centre)
-    cdot = np.bincount(vecs.seg, weights=centre[vecs.term] * vecs.w, minlength=n)
-    j, inside, own_dot, cross_dot = vecs.leave_out_geometry(radius, near)
+    c2, cdot = vecs.centre_dots(live)
+    j, inside, neg_own, cross_dot = vecs.leave_out_geometry(radius, near)
     m = inside & live[j]
-    own = np.where(m, own_dot, 0.0)
-    cen = np.where(m, cdot[j], 0.0)
-    cross = np.where(m[:, None, :] & m[None, :, :], cross_dot, 0.0)
-    num = cdot.copy()
-    r2 = np.full(n, c2)
-    for a in range(j.shape[0]):  # summed in a fixed order (results do not depend on vectorising)
-        num -= own[a]
-        r2 -= 2 * cen[a]
-        for b in range(j.shape[0]):
-            r2 += cross[a, b]
+    k = j.shape[0]
+    # num = cdot - own[0] - own[1] - …;  r2 = c2 - 2·cen[0] + cross[0, 0] + cross[0, 1] + … -
+    # 2·cen[1] + …: the terms stacked as rows in that order and added by a cumulative sum down the
+    # rows (sequential by definition, so every value is the same as adding them one by one;
+    # subtracting x is adding -x exactly, and a masked-out term adds 0)
+    rows = np.empty((k + 1, n))
+    rows[0] = cdot
+    rows[1:] = np.where(m, neg_own, 0.0)
+    num = rows.cumsum(axis=0)[-1]
+    rows = np.empty((1 + k * (k + 1), n))
+    rows[0] = c2
+    block = rows[1:].reshape(k, k + 1, n)
+    block[:, 0] = np.where(m, -2.0 * cdot[j], 0.0)
+    block[:, 1:] = np.where(m[:, None, :] & m[None, :, :], cross_dot, 0.0)
+    r2 = rows.cumsum(axis=0)[-1]
     ok = vecs.nonempty & (r2 > 1e-12)
     sims = np.zeros(n)
     sims[ok] = num[ok] / np.sqrt(r2[ok])
