@@ -148,14 +148,27 @@ class LineDocFreqContributor:
 
     max_len = 200
     cap = 2_000_000
+    memo_max = 1 << 15  # raw line -> hash (-1: no key) kept per instance: furniture lines repeat
+
+    def __init__(self):
+        self._memo: dict[str, int] = {}
 
     def collect(self, doc):
         out = set()
         max_len = self.max_len
+        memo = self._memo
+        get = memo.get
         for _s, _e, line in doc.lines():
-            key = "".join(line.split()).lower()  # line_key
-            if 2 <= len(key) <= max_len:
-                out.add(line_hash(key))
+            h = get(line)
+            if h is None:
+                key = "".join(line.split()).lower()  # line_key
+                h = line_hash(key) if 2 <= len(key) <= max_len else -1
+                if len(line) <= 2 * max_len:
+                    if len(memo) >= self.memo_max:
+                        memo.clear()
+                    memo[line] = h
+            if h >= 0:
+                out.add(h)
         return out
 
     def merge(self, acc, item):
@@ -250,8 +263,8 @@ def _title_bar(t: str, lex) -> bool:
 # per-line evidence that depends only on the line's text (and the lexicon and parameters), kept
 # across documents: page furniture repeats from page to page, so many short lines are seen before
 _MEMO: dict = {}          # (id(lexicon), parameters) -> (lexicon, {line text: evidence tuple})
-_MEMO_MAX = 1 << 16       # entries per table; the table is emptied when full (bounded memory)
-_MEMO_MAX_LEN = 300       # longer lines are rarely repeated: not kept
+_MEMO_MAX = 1 << 15       # entries per table (a few MB); the table is emptied when full
+_MEMO_MAX_LEN = 200       # longer lines are rarely repeated: not kept
 
 
 def _line_evidence(t: str, n: int, low, dec: bool, crumb: bool, cased: bool, ast: bool, punct_any: bool,
