@@ -23,8 +23,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from heapq import nlargest
-from itertools import repeat
+
+import numpy as np
 
 from .charfreq import chars_of, frequent_han, jieba_word_arrays, jieba_word_freq, to_simplified_char, to_simplified_chars
 
@@ -157,6 +157,8 @@ def build_tables(top: int = 2000) -> None:
     word_first_chars()
     _pair_chars()
     _short_word_chars()
+    _guess_table()
+    _word_code_table(2, 2, 1)
 
 
 # --- word-context guesses for characters with a lost byte -------------------------------------
@@ -169,7 +171,7 @@ def _word_score(word: str) -> int:
 
 def guess_char(cands: tuple[str, ...], left: str, right: str) -> str | None:
     """The candidate that forms the most frequent jieba word with its neighbours, or None."""
-    punct = [c for c in "。，、；：！？" if c in cands]
+    punct, chars, codes = _guess_cands(cands)
     if punct and right[:1] in CJK_PUNCT:
         return punct[0]  # e.g. 。” / ，“: the lead byte of 。 (A1 A3) lost before a quotation mark
     best = None
@@ -182,28 +184,83 @@ def guess_char(cands: tuple[str, ...], left: str, right: str) -> str | None:
               if len(a) + len(b) >= 1]
     around = list(dict.fromkeys(around))
     # candidates in no word of two or three characters score 0 and change nothing: left out
-    chars, simp = _word_cands_split(cands)
     if chars and around:
-        # one column of word counts per neighbour pattern (built and looked up by ``map`` at C
-        # speed); a candidate's score is its best word
-        wf_get = jieba_word_freq().get
-        cols = [list(map(wf_get, _affixed(a, simp, b), repeat(0))) for a, b in around]
-        scores = list(map(max, *cols)) if len(cols) > 1 else cols[0]
-        best_n = max(scores)
+        # one row of word codes per neighbour pattern, all looked up at once; a candidate's score
+        # is its best word. Words rarer than MIN_GUESS_COUNT / 2 are not in the table: they can
+        # neither win nor be a runner-up that stops a winner, so their count changes nothing.
+        shifts = np.array([48 - 16 * len(a) for a, _ in around], dtype=np.uint64)
+        fixed = np.array([_word_code(a + "\0" + b, skip=len(a)) for a, b in around], dtype=np.uint64)
+        scores = word_counts((codes[None, :] << shifts[:, None]) | fixed[:, None], *_guess_table()).max(axis=0)
+        best_n = int(scores.max())
         # only a clear winner is a guess (the first candidate with the best count, twice the
         # runner-up's, ties included); otherwise the character stays unknown
-        if best_n >= MIN_GUESS_COUNT and (len(scores) < 2 or best_n >= 2 * nlargest(2, scores)[1]):
-            best = chars[scores.index(best_n)]
+        if best_n >= MIN_GUESS_COUNT and (len(scores) < 2 or best_n >= 2 * int(np.partition(scores, -2)[-2])):
+            best = chars[int(scores.argmax())]
     if best is None and punct:
         return punct[0]
     return best
 
 
-def _affixed(a: str, mids, b: str):
-    """``a + m + b`` for every m in ``mids`` (an iterator, built at C speed)."""
-    if b:
-        mids = map(str.__add__, mids, repeat(b))
-    return map(a.__add__, mids) if a else mids
+@lru_cache(maxsize=1024)
+def _guess_cands(cands: tuple[str, ...]) -> tuple[list[str], tuple[str, ...], "np.ndarray"]:
+    """For ``guess_char``: (the punctuation among ``cands``, the candidates in some word of two or
+    three characters (``_word_cands``), the character codes of their Simplified forms)."""
+    cw = _word_cands(cands)
+    return ([c for c in "。，、；：！？" if c in cands], tuple(c for c, _ in cw),
+            np.array([_c16(cs) for _, cs in cw], dtype=np.uint64))
+
+
+# --- jieba word counts at numpy speed ------------------------------------------------------------
+# A word of two to four characters is one uint64 code, 16 bits per character from the top
+# (every character of jieba's dictionary is below U+FFFF; ``_word_code_table`` checks it).
+
+
+_NO_CHAR = 0xFFFF  # the code of a character that is in no jieba word (U+0000, U+FFFF and above)
+
+
+def _c16(ch: str) -> int:
+    o = ord(ch)
+    return o if 0 < o < _NO_CHAR else _NO_CHAR
+
+
+def _word_code(word: str, skip: int = -1) -> int:
+    """The code of ``word`` (two to four characters); position ``skip`` is left 0."""
+    code = 0
+    for p, ch in enumerate(word):
+        if p != skip:
+            code |= _c16(ch) << (48 - 16 * p)
+    return code
+
+
+@lru_cache(maxsize=4)
+def _word_code_table(min_len: int, max_len: int, min_count: int):
+    """(sorted codes, counts) of jieba's words of ``min_len``–``max_len`` characters occurring at
+    least ``min_count`` times (built once per process with numpy, ~0.02 s). ``word_counts`` looks
+    up a whole array of candidate words with one ``searchsorted``: a dict access per word costs
+    ~1 µs in jieba's 350k-word dictionary (cache misses), and a lost-byte guess asks for ~100."""
+    counts, lens, cps, starts = jieba_word_arrays()
+    if len(cps) and not (0 < int(cps.min()) and int(cps.max()) < _NO_CHAR):
+        raise ValueError("jieba's dictionary holds a character outside U+0001–U+FFFE")
+    m = (lens >= min_len) & (lens <= max_len) & (counts >= min_count)
+    st, ln = starts[m], lens[m]
+    code = np.zeros(len(st), dtype=np.uint64)
+    for k in range(max_len):
+        ch = cps[np.minimum(st + k, len(cps) - 1)].astype(np.uint64)
+        code |= np.where(ln > k, ch, np.uint64(0)) << np.uint64(48 - 16 * k)
+    order = np.argsort(code)
+    return code[order], counts[m][order]
+
+
+def _guess_table():
+    """Words of two or three characters that can matter to ``guess_char`` (count ≥ MIN_GUESS_COUNT / 2)."""
+    return _word_code_table(2, 3, (MIN_GUESS_COUNT + 1) // 2)
+
+
+def word_counts(codes, table, counts):
+    """The count in ``table`` (sorted codes) / ``counts`` of each word code in the array ``codes``
+    (0 for a word not in the table), any shape."""
+    idx = np.minimum(np.searchsorted(table, codes), len(table) - 1)
+    return np.where(table[idx] == codes, counts[idx], 0)
 
 
 @lru_cache(maxsize=1024)
@@ -216,8 +273,6 @@ def _simplified_cands(cands: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 @lru_cache(maxsize=1)
 def _short_word_chars() -> frozenset[str]:
     """Characters of jieba's words of two or three characters (~6,300)."""
-    import numpy as np
-
     counts, lens, cps, _ = jieba_word_arrays()
     return chars_of(cps[np.repeat((lens >= 2) & (lens <= 3) & (counts > 0), lens)])
 
@@ -231,10 +286,10 @@ def _word_cands(cands: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 
 
 @lru_cache(maxsize=1024)
-def _word_cands_split(cands: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """``_word_cands`` as two tuples: (the candidates, their Simplified forms)."""
-    cw = _word_cands(cands)
-    return tuple(c for c, _ in cw), tuple(cs for _, cs in cw)
+def _pair_cands_codes(cands: tuple[str, ...], pos: int) -> tuple[tuple[str, ...], "np.ndarray"]:
+    """``_pair_cands`` as (the candidates, the character codes of their Simplified forms)."""
+    pc = _pair_cands(cands, pos)
+    return tuple(c for c, _ in pc), np.array([_c16(cs) for _, cs in pc], dtype=np.uint64)
 
 
 @lru_cache(maxsize=1024)
@@ -245,20 +300,18 @@ def _pair_cands(cands: tuple[str, ...], pos: int) -> tuple[tuple[str, str], ...]
 
 
 def guess_pair(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, str] | None:
-    """The pair (x from a, y from b) that is the most frequent two-character jieba word, or None."""
-    get = jieba_word_freq().get
-    best, best_n = None, 0
+    """The pair (x from a, y from b) that is the most frequent two-character jieba word, or None
+    (the first x in order with the best count, and the first y of that x, as a scan would keep)."""
     # candidates that cannot be part of a two-character word score 0 and never win: left out
-    sb = _pair_cands(b, 1)
-    if not sb:
+    ys, yc = _pair_cands_codes(b, 1)
+    xs, xc = _pair_cands_codes(a, 0)
+    if not ys or not xs:
         return None
-    ys_all = [ys for _, ys in sb]
-    for x, xs in _pair_cands(a, 0):
-        row = list(map(get, map(xs.__add__, ys_all), repeat(0)))
-        n = max(row)
-        if n > best_n:  # the first y with the row's best count, as a scan in order would keep
-            best, best_n = (x, sb[row.index(n)][0]), n
-    return best
+    grid = word_counts((xc[:, None] << np.uint64(48)) | (yc[None, :] << np.uint64(32)), *_word_code_table(2, 2, 1))
+    k = int(grid.argmax())  # row-major: the first row holding the maximum, its first column
+    if grid.flat[k] <= 0:
+        return None
+    return xs[k // len(ys)], ys[k % len(ys)]
 
 
 def _pair_char(a: int, b: int, codec: str) -> str | None:
