@@ -267,95 +267,10 @@ _MEMO_MAX = 1 << 15       # entries per table (a few MB); the table is emptied w
 _MEMO_MAX_LEN = 200       # longer lines are rarely repeated: not kept
 
 
-def _line_evidence(t: str, n: int, low, dec: bool, crumb: bool, cased: bool, ast: bool, punct_any: bool,
-                   han: float, npunct: float, func: float, lex, p,
-                   alnum: bool = True, struct: bool = True, keyx: bool = True) -> tuple:
-    """Everything ``classify_lines`` decides about line ``t`` from its own text (``n``
-    non-whitespace characters, ``low`` its whitespace-free lowercase key or None past 200,
-    ``han``/``npunct``/``func`` its counts, the rest flags from ``char_stats``): the strong kind
-    (structure or whole-line lexicon), else the weak-line or phrase verdict, else the stamp
-    verdict and its prose class for each document context; plus the ``line_df`` hash of its key.
-    Computed once per distinct line text (``_MEMO``); the document-level context (corpus
-    repetition, punctuation of the document, hard-wrap width, position) is applied by the caller.
-
-    The flags let it skip tests that cannot succeed: ``alnum`` (a letter or digit: not
-    punctuation-only), ``struct`` (a character some structural test needs; with no such
-    character, no digit and no URL, ``_strong_structure`` finds nothing), ``keyx`` (``norm_key``
-    differs from the line itself).
-
-    Tuple: (strong kind, post cls, post kind, stamp kind, class in a punctuated document decided
-    before the hard-wrap test, class after it, fits a hard-wrap width test, class in an
-    unpunctuated document, n, key hash, punct_any)."""
-    h = line_hash(low) if low is not None else None
-    if struct or dec or not alnum or "http" in t or "www." in t:
-        has_digit = dec and (not ast or _HAS_DIGIT.search(t) is not None)
-        kind = _strong_structure(t, lex, n, has_digit, crumb, alnum)
-        if kind:
-            return (kind, None, None, None, None, None, False, None, n, h, punct_any)
-    key = (norm_key(t) if keyx else t) if n <= 60 else ""
-    if key:
-        k = lex.strong_lines.get(key)
-        if k is not None:
-            return (k, None, None, None, None, None, False, None, n, h, punct_any)
-        k = lex.weak_lines.get(key)
-        if k is not None:
-            return (None, WEAK, k, None, None, None, False, None, n, h, punct_any)
-    phrases = lex.phrases
-    if phrases is not None and n <= p["phrase_max_chars"]:
-        compact = t if low is t else "".join(t.split())
-        if lex.phrases_lower is not None and not cased:
-            m = lex.phrases_lower.search(low if low is not None else compact.lower())
-        else:
-            m = phrases.search(compact)
-        if m:
-            body = _BULLET.sub("", compact, count=1) if _BULLET.match(compact) else compact
-            found = m.group()
-            phrase = found.lower()
-            k = lex.phrase_kind.get(phrase, "boilerplate")
-            if len(compact) <= len(found) + p["phrase_slack"] or body.lower().startswith(phrase):
-                return (None, BAD, k, None, None, None, False, None, n, h, punct_any)
-            if not ends_sentence(t):  # in a sentence the phrase is just a word
-                return (None, WEAK, k, None, None, None, False, None, n, h, punct_any)
-    ends = ends_sentence(t)
-    stamp = None  # applies only in a document with punctuation
-    if n <= 80 and dec:  # both stamp patterns need a digit
-        if _stamp_edge(t):  # "[2005-08-06] 某标题", "某标题 08-16 16:31": a list item or a post header
-            stamp = "list"
-        elif n <= 40 and not ends:
-            m = _ANY_STAMP.search(t)
-            if m and len(_HAN_RE.findall(t[:m.start()] + t[m.end():])) <= 8:
-                stamp = "timestamp"
-    # prose or not (a very long line is measured on its first 4000 characters)
-    short_chars, good_chars, fshare = p["short_chars"], p["good_chars"], p["function_share"]
-    fshare2 = fshare / 2
-    share = func / han if han else 0.0
-    pre = post = npd = None
-    wrap_ok = False
-    if n < short_chars:
-        pre = npd = SHORT
-    elif han < 0.3 * n:  # mostly Latin/digits: prose if it reads as sentences
-        pre = npd = GOOD if (n >= good_chars and len(t.split()) >= 6 and npunct >= 1) else NEAR
-    else:
-        npd = GOOD if n >= good_chars and share >= fshare else NEAR  # a document without punctuation
-        if n >= p["long_chars"] and npunct >= 2:
-            pre = GOOD
-        else:
-            wrap_ok = npunct >= 1 and han >= 0.5 * n  # a piece of a hard-wrapped paragraph if its width fits
-            if n >= good_chars and ends and share >= fshare:
-                post = GOOD
-            elif ends and share >= fshare2 and han >= short_chars:
-                post = GOOD  # a short sentence (a line of verse, a one-line paragraph)
-            elif not ends and (npunct == 0 and share < fshare2 or n < good_chars):
-                post = WEAK  # headline-like: no closing punctuation, short or few function characters
-            else:
-                post = NEAR
-    return (None, None, None, stamp, pre, post, wrap_ok, npd, n, h, punct_any)
-
-
 def classify_lines(doc, profile, params: dict) -> list[Line]:
     """Every non-blank line of ``doc`` outside its front matter, with ``boilerplate`` decided.
 
-    A line's own evidence (``_line_evidence``) is computed once per distinct line text and kept
+    A line's own evidence (``_evidence_for``) is computed once per distinct line text and kept
     (furniture repeats across pages); for the lines not seen before, the character counts
     (non-whitespace, Han, clause marks, function characters) and class flags come from one numpy
     pass over the document (``char_stats``) and a few lookups per line."""
@@ -467,43 +382,131 @@ def classify_lines(doc, profile, params: dict) -> list[Line]:
 
 
 def _evidence_for(text: str, raw: list, idx: list[int], evs: list, lex, p) -> None:
-    """Fill ``evs[i]`` for the lines ``raw[i]``, ``i`` in ``idx``: their counts from prefix sums
-    over the document (a line over 4000 characters is measured on its first 4000) and their
-    character-class flags from one OR-reduction per line, then ``_line_evidence``."""
+    """Fill ``evs[i]`` for the lines ``raw[i]``, ``i`` in ``idx``, with everything
+    ``classify_lines`` decides about a line from its own text: the strong kind (structure or
+    whole-line lexicon), else the weak-line or phrase verdict, else the stamp verdict and its
+    prose class for each document context; plus the ``line_df`` hash of its key. The document
+    context (corpus repetition, punctuation of the document, hard-wrap width, position) is
+    applied by the caller, so the result is kept per distinct line text (``_MEMO``).
+
+    Counts come from prefix sums over the document (a line over 4000 characters is measured on
+    its first 4000) and character-class flags from one OR-reduction per line; the flags skip tests
+    that cannot succeed: no ``alnum`` character → maybe punctuation-only; no ``struct`` character,
+    digit or URL → ``_strong_structure`` finds nothing; no ``keyx``/``lowx`` character → the line
+    is its own ``norm_key``/whitespace-free lowercase key. (One loop with local names: this is
+    the per-line hot path.)
+
+    Evidence tuple: (strong kind, post cls, post kind, stamp kind, class in a punctuated document
+    decided before the hard-wrap test, class after it, fits a hard-wrap width test, class in an
+    unpunctuated document, n, key hash, punct_any)."""
     import numpy as np
 
     cs = char_stats(text)
     k = len(idx)
     ts = np.fromiter((raw[i][3] for i in idx), dtype=np.int64, count=k)
     te = ts + np.fromiter((len(raw[i][2]) for i in idx), dtype=np.int64, count=k)
-    func = "set:" + lex.function_set
-    ws_c, han_c, clause_c, func_c = cs.span_counts(("ws5", "han", "clause", func), ts, te)
+    fset = "set:" + lex.function_set
+    ws_c, han_c, clause_c, func_c = cs.span_counts(("ws5", "han", "clause", fset), ts, te)
     n_l = ((te - ts) - ws_c).tolist()
     punct_any_l = (clause_c > 0).tolist()
     fl = cs.span_flags(ts, te)
     flag_l = [((fl & BITS[name]) != 0).tolist() for name in ("dec", "crumb", "cased", "astral", "alnum", "struct", "keyx", "lowx")]
     se = np.minimum(te, ts + 4000)
     if (se < te).any():  # a line over 4000 characters is measured on its first 4000
-        han_c, clause_c, func_c = cs.span_counts(("han", "clause", func), ts, se)
+        han_c, clause_c, func_c = cs.span_counts(("han", "clause", fset), ts, se)
     han_l, npunct_l, func_l = han_c.tolist(), clause_c.tolist(), func_c.tolist()
+
+    strong_get, weak_get = lex.strong_lines.get, lex.weak_lines.get
+    phrases, phrases_lower, phrase_kind = lex.phrases, lex.phrases_lower, lex.phrase_kind
+    phrase_max, slack = p["phrase_max_chars"], p["phrase_slack"]
+    short_chars, good_chars, long_chars, fshare = p["short_chars"], p["good_chars"], p["long_chars"], p["function_share"]
+    fshare2 = fshare / 2
+    blake2b, from_bytes = hashlib.blake2b, int.from_bytes
     for j, (i, dec, crumb, cased, ast, alnum, struct, keyx, lowx) in enumerate(zip(idx, *flag_l)):
         t = raw[i][2]
         n = n_l[j]
+        punct_any = punct_any_l[j]
+        if n <= 200:  # line_df's key (see line_hash); the phrase search runs on it too
+            low = "".join(t.split()).lower() if lowx else t
+            h = from_bytes(blake2b(low.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
+        else:
+            low = h = None
+        if struct or dec or not alnum or "http" in t or "www." in t:
+            has_digit = dec and (not ast or _HAS_DIGIT.search(t) is not None)
+            kind = _strong_structure(t, lex, n, has_digit, crumb, alnum)
+            if kind:
+                evs[i] = (kind, None, None, None, None, None, False, None, n, h, punct_any)
+                continue
+        if n <= 60:
+            key = norm_key(t) if keyx else t
+            if key:
+                kind = strong_get(key)
+                if kind is not None:
+                    evs[i] = (kind, None, None, None, None, None, False, None, n, h, punct_any)
+                    continue
+                kind = weak_get(key)
+                if kind is not None:
+                    evs[i] = (None, WEAK, kind, None, None, None, False, None, n, h, punct_any)
+                    continue
+        if phrases is not None and n <= phrase_max:
+            compact = t if low is t else "".join(t.split())
+            if phrases_lower is not None and not cased:
+                m = phrases_lower.search(low if low is not None else compact.lower())
+            else:
+                m = phrases.search(compact)
+            if m:
+                body = _BULLET.sub("", compact, count=1) if _BULLET.match(compact) else compact
+                found = m.group()
+                phrase = found.lower()
+                kind = phrase_kind.get(phrase, "boilerplate")
+                if len(compact) <= len(found) + slack or body.lower().startswith(phrase):
+                    evs[i] = (None, BAD, kind, None, None, None, False, None, n, h, punct_any)
+                    continue
+                if not ends_sentence(t):  # in a sentence the phrase is just a word
+                    evs[i] = (None, WEAK, kind, None, None, None, False, None, n, h, punct_any)
+                    continue
+        ends = ends_sentence(t)
+        stamp = None  # applies only in a document with punctuation
+        if n <= 80 and dec:  # both stamp patterns need a digit
+            if _stamp_edge(t):  # "[2005-08-06] 某标题", "某标题 08-16 16:31": a list item or a post header
+                stamp = "list"
+            elif n <= 40 and not ends:
+                m = _ANY_STAMP.search(t)
+                if m and len(_HAN_RE.findall(t[:m.start()] + t[m.end():])) <= 8:
+                    stamp = "timestamp"
+        # prose or not (a very long line is measured on its first 4000 characters)
         if len(t) <= 4000:
-            scale = 1.0
-            npunct = float(npunct_l[j])
+            npunct = npunct_l[j]
+            han, func = han_l[j], func_l[j]
         else:
             scale = len(t) / 4000
             npunct = npunct_l[j]
             if t[3999] == "." and t[4000].isdecimal():
                 npunct += 1  # the sample's last character: no digit follows it inside the sample
             npunct *= scale
-        if n <= 200:  # line_df's key; the phrase search runs on it too
-            low = "".join(t.split()).lower() if lowx else t
+            han, func = han_l[j] * scale, func_l[j] * scale
+        share = func / han if han else 0.0
+        pre = post = npd = None
+        wrap_ok = False
+        if n < short_chars:
+            pre = npd = SHORT
+        elif han < 0.3 * n:  # mostly Latin/digits: prose if it reads as sentences
+            pre = npd = GOOD if (n >= good_chars and len(t.split()) >= 6 and npunct >= 1) else NEAR
         else:
-            low = None
-        evs[i] = _line_evidence(t, n, low, dec, crumb, cased, ast, punct_any_l[j],
-                                han_l[j] * scale, npunct, func_l[j] * scale, lex, p, alnum, struct, keyx)
+            npd = GOOD if n >= good_chars and share >= fshare else NEAR  # a document without punctuation
+            if n >= long_chars and npunct >= 2:
+                pre = GOOD
+            else:
+                wrap_ok = npunct >= 1 and han >= 0.5 * n  # a piece of a hard-wrapped paragraph if its width fits
+                if n >= good_chars and ends and share >= fshare:
+                    post = GOOD
+                elif ends and share >= fshare2 and han >= short_chars:
+                    post = GOOD  # a short sentence (a line of verse, a one-line paragraph)
+                elif not ends and (npunct == 0 and share < fshare2 or n < good_chars):
+                    post = WEAK  # headline-like: no closing punctuation, short or few function characters
+                else:
+                    post = NEAR
+        evs[i] = (None, None, None, stamp, pre, post, wrap_ok, npd, n, h, punct_any)
 
 
 def _resolve(cls: list[str], kinds: list, ns: list[int], raw: list, p: dict, punct_doc: bool = True) -> list[bool]:
