@@ -31,6 +31,7 @@ import bisect
 import re
 import threading
 from functools import lru_cache
+from itertools import chain
 
 import numpy as np
 
@@ -334,6 +335,24 @@ def _vocab_index(vocab: np.ndarray, buckets: np.ndarray) -> np.ndarray:
     return lut[buckets]
 
 
+KEY_TABLE_MAX = 1 << 21  # key spaces up to this are looked up in a table (4 bytes per key)
+
+
+def _key_index(keys: np.ndarray, space: int, queries: np.ndarray) -> np.ndarray:
+    """For every query, an index ``i`` into the sorted, distinct ``keys`` (all in [0, space)) such
+    that ``keys[i] == query`` whenever the query is one of the keys (check that to tell hits from
+    misses). Through a per-thread table over the key space when it is small enough (no binary
+    search; the table is not cleared: a stale or unset entry only gives some index, which the
+    caller's check rejects), else ``searchsorted``."""
+    if space > KEY_TABLE_MAX:
+        return np.minimum(np.searchsorted(keys, queries), keys.size - 1)
+    table = getattr(_lut_local, "keys", None)
+    if table is None or table.size < space:
+        table = _lut_local.keys = np.empty(max(space, 1 << 16), dtype=np.uint32)
+    table[keys] = np.arange(keys.size, dtype=np.uint32)
+    return np.minimum(table[queries], keys.size - 1)
+
+
 def _distinct(a: np.ndarray) -> np.ndarray:
     """``np.unique(a)`` by one sort (numpy's hash-based unique is slower on small arrays)."""
     a = np.sort(a)
@@ -381,10 +400,13 @@ class SegmentVectors:
             np.not_equal(g[1:], g[:-1], out=first[1:])
             at = np.flatnonzero(first)
             tf = np.diff(np.append(at, g.size))
-            stop_count = np.add.reduceat(k & 1, at)
+            # a group's stop-flagged keys sort after its others: it is all stop pairs exactly
+            # when its first key is flagged
+            all_stop = (k[at] & 1).astype(bool)
             ug = g[at]
         else:
-            tf = stop_count = ug = np.zeros(0, dtype=np.int64)
+            tf = ug = np.zeros(0, dtype=np.int64)
+            all_stop = np.zeros(0, dtype=bool)
         bucket = ug & (N_BUCKETS - 1)
         self.vocab = _distinct(bucket)
         V = max(1, self.vocab.size)
@@ -392,8 +414,8 @@ class SegmentVectors:
         self.seg = ug >> BUCKET_BITS
         self.term = _vocab_index(self.vocab, bucket)
         self.key = self.seg * V + self.term
-        w = (1.0 + np.log(tf)) * idf[bucket]
-        w = np.where(stop_count >= tf, w * stop_factor, w)
+        w = (1.0 + np.log(tf)) * idf[self.vocab][self.term]  # = idf[bucket], gathered from less memory
+        w = np.where(all_stop, w * stop_factor, w)
         norm2 = np.bincount(self.seg, weights=w * w, minlength=n)
         norm = np.sqrt(norm2)[self.seg]
         self.w = w / np.where(norm > 0, norm, 1.0)
@@ -449,7 +471,7 @@ class SegmentVectors:
         src = np.concatenate(ms)  # entries of segment j + d, for every d in turn
         shift = np.concatenate([np.full(m.size, d, dtype=np.int64) for d, m in zip(range(1, span + 1), ms)])
         shifted = self.key[src] - shift * self.V  # segment j + d's terms, labelled as segment j
-        at = np.minimum(np.searchsorted(self.key, shifted), self.key.size - 1)
+        at = _key_index(self.key, self.n * self.V, shifted)
         hit = self.key[at] == shifted
         if hit.any():
             at, src, shift = at[hit], src[hit], shift[hit]
@@ -472,16 +494,28 @@ def _annotated(text: str) -> bool:
     return any(m.start() > 0 and _HAN_RE.match(text, m.start() - 1) for m in _ANNOTATED_BODY.finditer(text))
 
 
-def _segment_vectors(text: str, spans, idf: np.ndarray, params: dict) -> SegmentVectors:
+def _span_array(spans: list[tuple[int, int]]) -> np.ndarray:
+    """The (start, end) pairs as an (n, 2) int64 array."""
+    return np.fromiter(chain.from_iterable(spans), dtype=np.int64, count=2 * len(spans)).reshape(-1, 2)
+
+
+def _segment_vectors(text: str, spans, idf: np.ndarray, params: dict, bounds: np.ndarray | None = None) -> SegmentVectors:
+    """The vectors of the segments ``spans`` (``bounds``: the same as an array, if at hand)."""
     stop = _stop_codepoints(params["stop_chars"])
     stop_factor = float(params["stop_factor"])
     n = len(spans)
     if not _annotated(text):
         # fast path: character-for-character normalisation, so one pass over the whole document
-        pos, ids_all, st_all = _text_index(text).bigrams(stop)  # on text.translate(t2s_table())
-        bounds = np.array(spans, dtype=np.int64)
-        seg = np.searchsorted(bounds[:, 0], pos, side="right") - 1
-        inside = (seg >= 0) & (pos + 1 < bounds[np.maximum(seg, 0), 1])  # both characters in the segment
+        ix = _text_index(text)
+        pos, ids_all, st_all = ix.bigrams(stop)  # on text.translate(t2s_table())
+        if bounds is None:
+            bounds = _span_array(spans)
+        # the segment of each bigram: how many segments start at or before it, less one (spans
+        # are sorted, disjoint and not empty, so their starts are distinct)
+        mark = np.zeros(ix.cp.size + 1, dtype=np.int32)
+        mark[bounds[:, 0]] = 1
+        seg = np.cumsum(mark, dtype=np.int32)[pos] - 1
+        inside = (seg >= 0) & (pos + 1 < bounds[:, 1][seg])  # both characters in the segment
         return SegmentVectors(SegmentVectors.pack(seg, ids_all, st_all)[inside], n, idf, stop_factor)
     # annotations are removed segment by segment (as each segment reads alone); the stripped
     # segments are then joined with newlines (no bigram crosses one) and read in one numpy pass
@@ -552,12 +586,12 @@ def topic_outliers(text: str, profile, params: dict, skip=None):
     common = _lexicon(params, params["background_lexicon"])
     stats = profile.get("topic_df") if profile is not None else None
     idf = idf_weights(stats, common, float(params["background_docs"]))
-    vecs = _segment_vectors(text, spans, idf, params)
+    sp = _span_array(spans)
+    vecs = _segment_vectors(text, spans, idf, params, sp)
     usable = vecs.n_bigrams >= int(params["min_segment_bigrams"])
     if usable.sum() < int(params["min_segments"]):
         return None
     _, cum = _han_index(text)
-    sp = np.array(spans, dtype=np.int64)
     han = (cum[sp[:, 1]] - cum[sp[:, 0]]).astype(float)
     alive = usable.copy()
     flagged = np.zeros(len(spans), dtype=bool)
