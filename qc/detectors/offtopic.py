@@ -264,20 +264,35 @@ def segments(text: str, params: dict, skip: list[tuple[int, int]] | None = None)
         solid = ix.non_space()
         a2s = solid[np.searchsorted(solid, starts[sel])]
         b2s = solid[np.searchsorted(solid, ends[sel]) - 1] + 1
+        # the loop below is flush() / group inlined: the open group is [gs, ge) with gh Han
+        # characters (gs < 0: no open group)
+        gs, ge, gh = -1, 0, 0
+        whole = window * 1.5  # _windows keeps a paragraph below this whole
         for a, a2, b2, han in zip(starts[sel].tolist(), a2s.tolist(), b2s.tolist(), han_line[sel].tolist()):
             if han >= min_han:
-                flush()
-                out.extend(_windows(text, a2, b2, window, mask, han))
+                if gs >= 0 and gh >= min_han:
+                    out.append((gs, ge))
+                gs, gh = -1, 0
+                if han < whole:
+                    out.append((a2, b2))
+                else:
+                    out.extend(_windows(text, a2, b2, window, mask, han))
             else:
                 # an indented line starts a new paragraph of hard-wrapped text (_INDENT reads at
                 # most two characters, none of them Han)
-                if group and group_han >= min_han and _INDENT.match(text[a:a + 2]):
-                    flush()
-                group.append((a2, b2))
-                group_han += han
-                if group_han >= window:
-                    flush()
-        flush()
+                if gs >= 0 and gh >= min_han and _INDENT.match(text[a:a + 2]):
+                    out.append((gs, ge))
+                    gs, gh = -1, 0
+                if gs < 0:
+                    gs = a2
+                ge = b2
+                gh += han
+                if gh >= window:
+                    if gh >= min_han:
+                        out.append((gs, ge))
+                    gs, gh = -1, 0
+        if gs >= 0 and gh >= min_han:
+            out.append((gs, ge))
         return out
 
     pos = 0
@@ -295,7 +310,7 @@ def segments(text: str, params: dict, skip: list[tuple[int, int]] | None = None)
             han = int(cum[b] - cum[a])
             if han >= min_han:
                 flush()
-                out.extend(_windows(text, a, b, window, mask))
+                out.extend(_windows(text, a, b, window, mask, han))
             elif han:
                 if group and group_han >= min_han and _INDENT.match(piece):
                     flush()  # an indented line starts a new paragraph of hard-wrapped text
