@@ -35,6 +35,8 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import partial
+from typing import NamedTuple
 
 from ..model import Hit
 from ..profile import contributor
@@ -189,15 +191,19 @@ class LineDocFreqContributor:
 
 # --- the line classifier ---------------------------------------------------------------------
 
-@dataclass(slots=True)
-class Line:
+class Line(NamedTuple):
+    """One classified line (a tuple: built in bulk at C speed, read-only once classified)."""
+
     start: int
     end: int
     text: str
     n: int  # non-whitespace characters
-    cls: str = NEAR
+    cls: str = NEAR  # local class before the neighbours decide (bad, good, near, short, weak)
     kind: str | None = None
     boilerplate: bool = False
+
+
+_new_line = partial(tuple.__new__, Line)
 
 
 CLASSIFIER_DEFAULTS = {
@@ -244,10 +250,17 @@ def _strong_structure(t: str, lex, n: int, has_digit=None, has_crumb=None, has_a
             if len(segs) >= 3 and all(len(s) <= 12 for s in segs):
                 return "menu"
         toks = t.split() if " " in t or "\u3000" in t or "\xa0" in t else ()
-        if len(toks) >= 3:
-            hits = sum(1 for tok in toks if (k := norm_key(tok)) and (k in lex.strong_lines or k in lex.weak_lines))
-            if hits >= 0.6 * len(toks):
-                return "menu"
+        if len(toks) >= 3:  # a line of menu words: at least 60 % of its tokens are lexicon entries
+            strong, weak = lex.strong_lines, lex.weak_lines
+            allowed = len(toks) - 0.6 * len(toks)  # misses allowed
+            misses = 0
+            for tok in toks:
+                k = norm_key(tok)
+                if not (k and (k in strong or k in weak)):
+                    misses += 1
+                    if misses > allowed:  # too many already: the rest cannot make 60 %
+                        return None
+            return "menu"
     return None
 
 
@@ -257,7 +270,7 @@ def _title_bar(t: str, lex) -> bool:
         return False
     tail = m.group(2).strip()
     tail = re.split(r"\s*(?:_|\||｜|\s[-–—]\s)\s*", tail)[0]
-    return any(tail.endswith(s) for s in lex.site_suffixes) and not ends_sentence(t)
+    return tail.endswith(lex.site_suffixes) and not ends_sentence(t)  # str.endswith takes the tuple
 
 
 # per-line evidence that depends only on the line's text (and the lexicon and parameters), kept
@@ -378,7 +391,7 @@ def classify_lines(doc, profile, params: dict) -> list[Line]:
 
     ns = [ev[8] for ev in evs]
     final = _resolve(cls, kinds, ns, raw, p, punct_doc)
-    return [Line(r[0], r[1], r[2], n, c, k, f) for r, n, c, k, f in zip(raw, ns, cls, kinds, final)]
+    return list(map(_new_line, zip([r[0] for r in raw], [r[1] for r in raw], [r[2] for r in raw], ns, cls, kinds, final)))
 
 
 def _evidence_for(text: str, raw: list, idx: list[int], evs: list, lex, p) -> None:
@@ -409,8 +422,9 @@ def _evidence_for(text: str, raw: list, idx: list[int], evs: list, lex, p) -> No
     ws_c, han_c, clause_c, func_c = cs.span_counts(("ws5", "han", "clause", fset), ts, te)
     n_l = ((te - ts) - ws_c).tolist()
     punct_any_l = (clause_c > 0).tolist()
-    fl = cs.span_flags(ts, te)
-    flag_l = [((fl & BITS[name]) != 0).tolist() for name in ("dec", "crumb", "cased", "astral", "alnum", "struct", "keyx", "lowx")]
+    flags_l = cs.span_flags(ts, te).tolist()
+    DEC, CRUMB, CASED, ASTRAL = BITS["dec"], BITS["crumb"], BITS["cased"], BITS["astral"]
+    ALNUM, STRUCT, KEYX, LOWX = BITS["alnum"], BITS["struct"], BITS["keyx"], BITS["lowx"]
     se = np.minimum(te, ts + 4000)
     if (se < te).any():  # a line over 4000 characters is measured on its first 4000
         han_c, clause_c, func_c = cs.span_counts(("han", "clause", fset), ts, se)
@@ -422,23 +436,25 @@ def _evidence_for(text: str, raw: list, idx: list[int], evs: list, lex, p) -> No
     short_chars, good_chars, long_chars, fshare = p["short_chars"], p["good_chars"], p["long_chars"], p["function_share"]
     fshare2 = fshare / 2
     blake2b, from_bytes = hashlib.blake2b, int.from_bytes
-    for j, (i, dec, crumb, cased, ast, alnum, struct, keyx, lowx) in enumerate(zip(idx, *flag_l)):
+    for j, i in enumerate(idx):
         t = raw[i][2]
         n = n_l[j]
         punct_any = punct_any_l[j]
+        f = flags_l[j]
+        dec = f & DEC != 0
         if n <= 200:  # line_df's key (see line_hash); the phrase search runs on it too
-            low = "".join(t.split()).lower() if lowx else t
+            low = "".join(t.split()).lower() if f & LOWX else t
             h = from_bytes(blake2b(low.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
         else:
             low = h = None
-        if struct or dec or not alnum or "http" in t or "www." in t:
-            has_digit = dec and (not ast or _HAS_DIGIT.search(t) is not None)
-            kind = _strong_structure(t, lex, n, has_digit, crumb, alnum)
+        if f & STRUCT or dec or not f & ALNUM or "http" in t or "www." in t:
+            has_digit = dec and (not f & ASTRAL or _HAS_DIGIT.search(t) is not None)
+            kind = _strong_structure(t, lex, n, has_digit, f & CRUMB != 0, f & ALNUM != 0)
             if kind:
                 evs[i] = (kind, None, None, None, None, None, False, None, n, h, punct_any)
                 continue
         if n <= 60:
-            key = norm_key(t) if keyx else t
+            key = norm_key(t) if f & KEYX else t
             if key:
                 kind = strong_get(key)
                 if kind is not None:
@@ -450,7 +466,7 @@ def _evidence_for(text: str, raw: list, idx: list[int], evs: list, lex, p) -> No
                     continue
         if phrases is not None and n <= phrase_max:
             compact = t if low is t else "".join(t.split())
-            if phrases_lower is not None and not cased:
+            if phrases_lower is not None and not f & CASED:
                 m = phrases_lower.search(low if low is not None else compact.lower())
             else:
                 m = phrases.search(compact)

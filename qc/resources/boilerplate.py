@@ -195,14 +195,18 @@ _LANE = 21  # bits per count in a packed prefix sum: three counts per int64, tex
 _LANE_MASK = (1 << _LANE) - 1
 
 
+_LANE16 = 16  # texts below 2**16 - 1 characters: four 16-bit counts per int64 (wrapping is harmless:
+_LANE16_MASK = (1 << _LANE16) - 1  # no lane's prefix count reaches 2**16, so no carry crosses lanes)
+
+
 @lru_cache(maxsize=16)
-def _packed_table(names: tuple[str, ...]):
-    """int64 table: class i of ``names`` (at most three) in bits [21·i, 21·i + 21)."""
+def _packed_table(names: tuple[str, ...], lane: int = _LANE):
+    """int64 table: class i of ``names`` in bits [lane·i, lane·i + lane)."""
     import numpy as np
 
     t = np.zeros(_ASTRAL + 1, dtype=np.int64)
     for i, name in enumerate(names):
-        t |= _class_member_table(name).astype(np.int64) << (_LANE * i)
+        t |= _class_member_table(name).astype(np.int64) << (lane * i)
     return t
 
 
@@ -212,8 +216,9 @@ class CharStats:
     (``\\d``; astral characters count), ``crumb``, ``space``, ``cased`` (non-ASCII letters with case;
     astral characters count), ``astral``, and ``set:<chars>`` (any character of ``chars``).
 
-    ``span_counts`` counts up to three classes with one table lookup and one prefix sum (the counts
-    packed into 21-bit lanes of an int64); ``prefix``/``mask`` give one class at a time."""
+    ``span_counts`` counts up to four classes with one table lookup and one prefix sum (the counts
+    packed into 16-bit lanes of an int64 below 65535 characters, else three in 21-bit lanes);
+    ``prefix``/``mask`` give one class at a time."""
 
     __slots__ = ("text", "cps", "_idx", "_cls", "_prefix", "_dots")
 
@@ -286,22 +291,23 @@ class CharStats:
                 p = self.prefix(name)
                 out[k] = p[ends] - p[starts]
             return out
-        for g in range(0, len(names), 3):
-            grp = tuple(nm for nm in names[g:g + 3])
+        lane, mask, per = (_LANE16, _LANE16_MASK, 4) if len(self.cps) < _LANE16_MASK else (_LANE, _LANE_MASK, 3)
+        for g in range(0, len(names), per):
+            grp = tuple(nm for nm in names[g:g + per])
             if any(nm.startswith("set:") and len(_set_table(nm[4:])[1]) for nm in grp):
                 for k, name in enumerate(grp):  # a set with astral members: one class at a time
                     p = self.prefix(name)
                     out[g + k] = p[ends] - p[starts]
                 continue
-            key = ("packed", grp)
+            key = ("packed", grp, lane)
             p = self._prefix.get(key)
             if p is None:
                 p = np.zeros(len(self.cps) + 1, dtype=np.int64)
-                np.cumsum(_packed_table(grp)[self._idx], out=p[1:])
+                np.cumsum(_packed_table(grp, lane)[self._idx], out=p[1:])
                 self._prefix[key] = p
             d = p[ends] - p[starts]
             for k, name in enumerate(grp):
-                c = (d >> (_LANE * k)) & _LANE_MASK if k else d & _LANE_MASK
+                c = (d >> (lane * k)) & mask if k else d & mask
                 if name in ("clause", "punct"):
                     dots = self.dot_ok()
                     if len(dots):
