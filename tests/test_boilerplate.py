@@ -332,3 +332,57 @@ def test_bp_findings_are_blocks_with_kinds(ruleset):
     assert findings[0].start == 0 and "breadcrumb" in findings[0].message and "3 lines" in findings[0].message
     assert text[findings[1].start:findings[1].end] == "责任编辑：王明\n相关阅读"
     assert all(f.suggestion == "" for f in findings)
+
+
+# --- speed work: the shortcuts must not change an answer ---------------------------------------
+
+def test_line_precheck_classes_match_their_definitions():
+    """The class bits BP03 uses to skip tests are exact for every BMP code point (astral characters
+    are flagged conservatively): alnum = str.isalnum, keyx = what norm_key drops or lowers,
+    lowx = whitespace or lowered, and WHITESPACE = every str.isspace character."""
+    from qc.resources.boilerplate import BITS, WHITESPACE, _class_table
+
+    assert set(WHITESPACE) == {chr(c) for c in range(0x110000) if chr(c).isspace()}
+    t = _class_table()
+    for c in range(0x10000):
+        ch = chr(c)
+        low = ch.lower() != ch
+        assert bool(t[c] & BITS["alnum"]) == ch.isalnum()
+        assert bool(t[c] & BITS["keyx"]) == (not ch.isalnum() or ch.isdecimal() or low)
+        assert bool(t[c] & BITS["lowx"]) == (ch.isspace() or low)
+    assert t[0x10000] & BITS["keyx"] and t[0x10000] & BITS["lowx"] and t[0x10000] & BITS["struct"]
+    assert not t[0x10000] & BITS["alnum"]
+
+
+def test_stamp_edge_prefilter_equals_the_regex():
+    from qc.detectors.boilerplate import _STAMP_EDGE, _stamp_edge
+
+    rng = random.Random(3)
+    alpha = list("0123456789:-/. 年月日[]【】()（）aApPmM标题\t\u3000") + ["2024-05-01 10:20", "08-16 16:31", " PM", "１２", "٣"]
+    for _ in range(20000):
+        t = "".join(rng.choice(alpha) for _ in range(rng.randint(1, 10))).strip()
+        if t:
+            assert _stamp_edge(t) == (_STAMP_EDGE.search(t) is not None), repr(t)
+
+
+def test_line_memo_gives_the_same_labels(ruleset):
+    """BP03 keeps each distinct line's own evidence across documents: classifying a page again
+    after other pages (memo filled) or with the memo emptied gives the same labels, also under
+    other parameters."""
+    from qc.detectors import boilerplate as bp
+
+    rng = random.Random(11)
+    texts = ["\n".join(line for line, _ in build_page(rng, style)) for style in STYLES for _ in range(3)]
+    docs = [document_from_text(t, id=f"m{i}") for i, t in enumerate(texts)]
+    profile = build_profile(docs)
+    params = next(r for r in ruleset.rules if r.id == "BP03").params
+    other = {**params, "short_chars": 6, "good_chars": 20, "phrase_slack": 4, "function_share": 0.2}
+
+    def labels(d, p):
+        return [(ln.start, ln.end, ln.cls, ln.kind, ln.boilerplate) for ln in bp.classify_lines(d, profile, p)]
+
+    first = [(labels(d, params), labels(d, other)) for d in docs]
+    bp._MEMO.clear()
+    for d, (a, b) in zip(reversed(docs), reversed(first)):
+        assert labels(d, other) == b
+        assert labels(d, params) == a
