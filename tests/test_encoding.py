@@ -250,3 +250,46 @@ CLEAN = [
 @pytest.mark.parametrize("text", CLEAN)
 def test_clean_text_not_flagged(text):
     assert findings(text) == []
+
+
+# --- speed tables must equal what they replace ---------------------------------------------------
+
+
+@pytest.mark.parametrize("codec", ["gbk", "big5", "gb18030"])
+def test_pair_grid_equals_pair_by_pair_decode(codec):
+    """``_pair_grid`` (one bulk decode) gives exactly what decoding each byte pair strictly gives."""
+    from qc.resources import mojibake as mj
+
+    grid = mj._pair_grid(codec)
+    assert grid is not None
+    for a in range(0x80, 0x100):
+        for b in range(0x40, 0xFF):
+            try:
+                ref = bytes((a, b)).decode(codec)
+            except UnicodeDecodeError:
+                ref = None
+            assert grid[(a - 0x80) * 191 + b - 0x40] == ref, (hex(a), hex(b))
+
+
+def test_wide_spaces_are_exactly_the_non_ascii_isspace_characters():
+    """``plausibility``/``common_ratio`` skip whitespace by table lookup instead of ``str.isspace``."""
+    from qc.resources import mojibake as mj
+
+    assert mj._WIDE_SPACES == "".join(c for c in map(chr, range(0x80, 0x110000)) if c.isspace())
+
+
+def test_word_code_tables_agree_with_jieba_counts():
+    """The numpy word tables hold every jieba word of their lengths and counts, with its count."""
+    from qc.resources import mojibake as mj
+    from qc.resources.charfreq import jieba_word_freq
+
+    for lo, hi, min_count in ((2, 2, 1), (2, 3, 10)):
+        table, counts = mj._word_code_table(lo, hi, min_count)
+        want = {w: n for w, n in jieba_word_freq().items() if lo <= len(w) <= hi and n >= min_count}
+        assert len(table) == len(want)
+        words = sorted(want)[::97]
+        got = mj.word_counts(mj.np.array([mj._word_code(w) for w in words], dtype=mj.np.uint64), table, counts)
+        assert got.tolist() == [want[w] for w in words]
+        absent = ["的的的", "丂丂", "ab"]
+        assert mj.word_counts(mj.np.array([mj._word_code(w) for w in absent], dtype=mj.np.uint64),
+                              table, counts).tolist() == [0, 0, 0]
