@@ -281,6 +281,9 @@ def word_counts(codes, table, counts):
 def _simplified_cands(cands: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     """(candidate, its Simplified form) for a candidate tuple (the same tuples recur: they come
     from the cached ``_gbk_cands_*`` / ``_utf8_cands``)."""
+    joined = "".join(cands)
+    if len(joined) == len(cands):  # single characters: one translate (it maps one character to one)
+        return tuple(zip(cands, to_simplified_chars(joined)))
     return tuple((c, to_simplified_char(c)) for c in cands)
 
 
@@ -359,11 +362,19 @@ def _pair_grid(codec: str) -> tuple[str | None, ...] | None:
 
 @lru_cache(maxsize=512)
 def _gbk_cands_lead(lead: int, codec: str) -> tuple[str, ...]:
+    grid = _pair_grid(codec)
+    if grid is not None and 0x80 <= lead <= 0xFF:  # the row of the grid, trail 0x7F left out
+        row = list(grid[(lead - 0x80) * 191:(lead - 0x7F) * 191])
+        row[0x7F - 0x40] = None
+        return tuple(filter(None, row))
     return tuple(c for t in range(0x40, 0xFF) if t != 0x7F and (c := _pair_char(lead, t, codec)) is not None)
 
 
 @lru_cache(maxsize=512)
 def _gbk_cands_trail(trail: int, codec: str) -> tuple[str, ...]:
+    grid = _pair_grid(codec)
+    if grid is not None and 0x40 <= trail <= 0xFE:  # the column of the grid, leads 0x81–0xFE
+        return tuple(filter(None, grid[191 + trail - 0x40:127 * 191:191]))
     return tuple(c for lead in range(0x81, 0xFF) if (c := _pair_char(lead, trail, codec)) is not None)
 
 
