@@ -35,7 +35,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from typing import NamedTuple
 
 from ..model import Hit
@@ -275,18 +275,20 @@ def _title_bar(t: str, lex) -> bool:
 
 # per-line evidence that depends only on the line's text (and the lexicon and parameters), kept
 # across documents: page furniture repeats from page to page, so many short lines are seen before
-_MEMO: dict = {}          # (id(lexicon), parameters) -> (lexicon, {line text: evidence tuple})
-_MEMO_MAX = 1 << 15       # entries per table (a few MB); the table is emptied when full
+_MEMO: dict = {}          # (id(lexicon), parameters) -> (lexicon, {text: stage A}, {text: stage B})
+_MEMO_MAX = 1 << 15       # entries per table (a few MB); a table is emptied when full
 _MEMO_MAX_LEN = 200       # longer lines are rarely repeated: not kept
 
 
 def classify_lines(doc, profile, params: dict) -> list[Line]:
     """Every non-blank line of ``doc`` outside its front matter, with ``boilerplate`` decided.
 
-    A line's own evidence (``_evidence_for``) is computed once per distinct line text and kept
-    (furniture repeats across pages); for the lines not seen before, the character counts
-    (non-whitespace, Han, clause marks, function characters) and class flags come from one numpy
-    pass over the document (``char_stats``) and a few lookups per line."""
+    A line's own evidence is computed once per distinct line text and kept (furniture repeats
+    across pages), in two stages: ``_evidence_a`` (counts, flags, strong evidence, ``line_df``
+    hash) for every line, ``_evidence_b`` (weak lexicon, phrases, stamps, prose class) only for
+    the lines that are neither strong nor repeated in the corpus — as the original decision chain
+    stops there. For lines not seen before, the character counts and class flags come from one
+    numpy pass over the document (``char_stats``) and a few lookups per line."""
     p = {**CLASSIFIER_DEFAULTS, **{k: v for k, v in params.items() if k in CLASSIFIER_DEFAULTS}}
     lex = boilerplate_lexicon(params)
     mkey = (id(lex), *(p[k] for k in CLASSIFIER_DEFAULTS))
@@ -294,8 +296,8 @@ def classify_lines(doc, profile, params: dict) -> list[Line]:
     if memo_entry is None or memo_entry[0] is not lex:
         if len(_MEMO) >= 8:
             _MEMO.clear()
-        memo_entry = _MEMO[mkey] = (lex, {})
-    memo = memo_entry[1]
+        memo_entry = _MEMO[mkey] = (lex, {}, {})
+    _lex, memo, memo_b = memo_entry
     memo_get = memo.get
 
     fm_end = doc.front_matter_span[1] if doc.front_matter_span else 0
@@ -316,7 +318,7 @@ def classify_lines(doc, profile, params: dict) -> list[Line]:
     if not raw:
         return []
     if miss:
-        _evidence_for(doc.text, raw, miss, evs, lex, p)
+        _evidence_a(doc.text, raw, miss, evs, lex)
         if len(memo) + len(miss) > _MEMO_MAX:
             memo.clear()
         for i in miss:
@@ -327,10 +329,10 @@ def classify_lines(doc, profile, params: dict) -> list[Line]:
     # document-level context: is punctuation present at all (stripped-punctuation text makes
     # "no punctuation" meaningless as a line signal)
     good_chars = p["good_chars"]
-    long_ev = [ev for ev in evs if ev[8] >= good_chars]
+    long_ev = [ev for ev in evs if ev[1] >= good_chars]
     punct_doc = True
     if long_ev:
-        with_punct = sum(1 for ev in long_ev if ev[10])
+        with_punct = sum(1 for ev in long_ev if ev[3])
         punct_doc = with_punct >= 0.3 * len(long_ev)
 
     # hard-wrapped text (old pages, plain-text archives): many lines of one width are prose pieces
@@ -338,7 +340,7 @@ def classify_lines(doc, profile, params: dict) -> list[Line]:
     if long_ev:
         widths: dict[int, int] = {}
         for ev in long_ev:
-            w = ev[8]
+            w = ev[1]
             widths[w] = widths.get(w, 0) + 1
         w, c = max(widths.items(), key=lambda kv: (kv[1], kv[0]))
         around = c + widths.get(w - 1, 0) + widths.get(w + 1, 0)
@@ -352,66 +354,72 @@ def classify_lines(doc, profile, params: dict) -> list[Line]:
         df = getattr(ldf, "df", None)
         if isinstance(df, dict):
             get = df.get
-            repeats = [get(ev[9], 1) if ev[9] is not None else 1 for ev in evs]
+            repeats = [get(ev[2], 1) if ev[2] is not None else 1 for ev in evs]
         else:  # another line_df object: ask it by key
-            repeats = [ldf.get("".join(r[2].split()).lower()) if ev[9] is not None else 1 for r, ev in zip(raw, evs)]
-        short_enough = [r for ev, r in zip(evs, repeats) if ev[9] is not None]
+            repeats = [ldf.get("".join(r[2].split()).lower()) if ev[2] is not None else 1 for r, ev in zip(raw, evs)]
+        short_enough = [r for ev, r in zip(evs, repeats) if ev[2] is not None]
         if not (len(short_enough) >= 5 and sum(1 for r in short_enough if r >= repeat_min) > p["repeat_max_share"] * len(short_enough)):
             repeated = [r >= repeat_min for r in repeats]
         # else: this document is (nearly) a copy of another: its lines are not furniture
 
     cls: list[str] = []
     kinds: list[str | None] = []
+    get_b = memo_b.get
     for i, ev in enumerate(evs):
         if ev[0] is not None:
             cls.append(BAD)
             kinds.append(ev[0])
-        elif repeated is not None and repeated[i]:
+            continue
+        if repeated is not None and repeated[i]:
             # evidence, not a verdict: its neighbours decide (a heading such as 参考文献 repeats too)
             cls.append(WEAK)
             kinds.append("repeated")
-        elif ev[1] is not None:
-            cls.append(ev[1])
-            kinds.append(ev[2])
-        elif i < 3 and ev[8] <= 80 and _title_bar(raw[i][2], lex):
+            continue
+        t = raw[i][2]
+        b = get_b(t)
+        if b is None:
+            b = _evidence_b(t, ev, lex, p)
+            if len(t) <= _MEMO_MAX_LEN:
+                if len(memo_b) >= _MEMO_MAX:
+                    memo_b.clear()
+                memo_b[t] = b
+        if b[0] is not None:
+            cls.append(b[0])
+            kinds.append(b[1])
+        elif i < 3 and ev[1] <= 80 and _title_bar(t, lex):
             cls.append(BAD)
             kinds.append("title")
         elif not punct_doc:
-            cls.append(ev[7])
+            cls.append(b[6])
             kinds.append(None)
-        elif ev[3] is not None:
+        elif b[2] is not None:
             cls.append(BAD)
-            kinds.append(ev[3])
+            kinds.append(b[2])
         else:
-            c = ev[4]
+            c = b[3]
             if c is None:
-                c = GOOD if (wrap and ev[6] and abs(ev[8] - wrap) <= 1) else ev[5]
+                c = GOOD if (wrap and b[5] and abs(ev[1] - wrap) <= 1) else b[4]
             cls.append(c)
             kinds.append(None)
 
-    ns = [ev[8] for ev in evs]
+    ns = [ev[1] for ev in evs]
     final = _resolve(cls, kinds, ns, raw, p, punct_doc)
     return list(map(_new_line, zip([r[0] for r in raw], [r[1] for r in raw], [r[2] for r in raw], ns, cls, kinds, final)))
 
 
-def _evidence_for(text: str, raw: list, idx: list[int], evs: list, lex, p) -> None:
-    """Fill ``evs[i]`` for the lines ``raw[i]``, ``i`` in ``idx``, with everything
-    ``classify_lines`` decides about a line from its own text: the strong kind (structure or
-    whole-line lexicon), else the weak-line or phrase verdict, else the stamp verdict and its
-    prose class for each document context; plus the ``line_df`` hash of its key. The document
-    context (corpus repetition, punctuation of the document, hard-wrap width, position) is
-    applied by the caller, so the result is kept per distinct line text (``_MEMO``).
+def _evidence_a(text: str, raw: list, idx: list[int], evs: list, lex) -> None:
+    """Fill ``evs[i]`` for the lines ``raw[i]``, ``i`` in ``idx``, with the first stage of a
+    line's own evidence: its counts and class flags, its strong kind (structure or whole-line
+    lexicon, which no document context overrides) and the ``line_df`` hash of its key.
 
     Counts come from prefix sums over the document (a line over 4000 characters is measured on
     its first 4000) and character-class flags from one OR-reduction per line; the flags skip tests
     that cannot succeed: no ``alnum`` character → maybe punctuation-only; no ``struct`` character,
     digit or URL → ``_strong_structure`` finds nothing; no ``keyx``/``lowx`` character → the line
-    is its own ``norm_key``/whitespace-free lowercase key. (One loop with local names: this is
-    the per-line hot path.)
+    is its own ``norm_key``/whitespace-free lowercase key.
 
-    Evidence tuple: (strong kind, post cls, post kind, stamp kind, class in a punctuated document
-    decided before the hard-wrap test, class after it, fits a hard-wrap width test, class in an
-    unpunctuated document, n, key hash, punct_any)."""
+    Stage A tuple: (strong kind, n, key hash, punct_any, han, npunct, func, flags, norm key or
+    None, whitespace-free lowercase key or None, ends_sentence or None)."""
     import numpy as np
 
     cs = char_stats(text)
@@ -423,23 +431,19 @@ def _evidence_for(text: str, raw: list, idx: list[int], evs: list, lex, p) -> No
     n_l = ((te - ts) - ws_c).tolist()
     punct_any_l = (clause_c > 0).tolist()
     flags_l = cs.span_flags(ts, te).tolist()
-    DEC, CRUMB, CASED, ASTRAL = BITS["dec"], BITS["crumb"], BITS["cased"], BITS["astral"]
-    ALNUM, STRUCT, KEYX, LOWX = BITS["alnum"], BITS["struct"], BITS["keyx"], BITS["lowx"]
     se = np.minimum(te, ts + 4000)
     if (se < te).any():  # a line over 4000 characters is measured on its first 4000
         han_c, clause_c, func_c = cs.span_counts(("han", "clause", fset), ts, se)
     han_l, npunct_l, func_l = han_c.tolist(), clause_c.tolist(), func_c.tolist()
+    ends_l = _ends_sentence_at(cs.cps, ts, te)
 
-    strong_get, weak_get = lex.strong_lines.get, lex.weak_lines.get
-    phrases, phrases_lower, phrase_kind = lex.phrases, lex.phrases_lower, lex.phrase_kind
-    phrase_max, slack = p["phrase_max_chars"], p["phrase_slack"]
-    short_chars, good_chars, long_chars, fshare = p["short_chars"], p["good_chars"], p["long_chars"], p["function_share"]
-    fshare2 = fshare / 2
+    DEC, CRUMB, ASTRAL = BITS["dec"], BITS["crumb"], BITS["astral"]
+    ALNUM, STRUCT, KEYX, LOWX = BITS["alnum"], BITS["struct"], BITS["keyx"], BITS["lowx"]
+    strong_get = lex.strong_lines.get
     blake2b, from_bytes = hashlib.blake2b, int.from_bytes
     for j, i in enumerate(idx):
         t = raw[i][2]
         n = n_l[j]
-        punct_any = punct_any_l[j]
         f = flags_l[j]
         dec = f & DEC != 0
         if n <= 200:  # line_df's key (see line_hash); the phrase search runs on it too
@@ -447,50 +451,6 @@ def _evidence_for(text: str, raw: list, idx: list[int], evs: list, lex, p) -> No
             h = from_bytes(blake2b(low.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
         else:
             low = h = None
-        if f & STRUCT or dec or not f & ALNUM or "http" in t or "www." in t:
-            has_digit = dec and (not f & ASTRAL or _HAS_DIGIT.search(t) is not None)
-            kind = _strong_structure(t, lex, n, has_digit, f & CRUMB != 0, f & ALNUM != 0)
-            if kind:
-                evs[i] = (kind, None, None, None, None, None, False, None, n, h, punct_any)
-                continue
-        if n <= 60:
-            key = norm_key(t) if f & KEYX else t
-            if key:
-                kind = strong_get(key)
-                if kind is not None:
-                    evs[i] = (kind, None, None, None, None, None, False, None, n, h, punct_any)
-                    continue
-                kind = weak_get(key)
-                if kind is not None:
-                    evs[i] = (None, WEAK, kind, None, None, None, False, None, n, h, punct_any)
-                    continue
-        if phrases is not None and n <= phrase_max:
-            compact = t if low is t else "".join(t.split())
-            if phrases_lower is not None and not f & CASED:
-                m = phrases_lower.search(low if low is not None else compact.lower())
-            else:
-                m = phrases.search(compact)
-            if m:
-                body = _BULLET.sub("", compact, count=1) if _BULLET.match(compact) else compact
-                found = m.group()
-                phrase = found.lower()
-                kind = phrase_kind.get(phrase, "boilerplate")
-                if len(compact) <= len(found) + slack or body.lower().startswith(phrase):
-                    evs[i] = (None, BAD, kind, None, None, None, False, None, n, h, punct_any)
-                    continue
-                if not ends_sentence(t):  # in a sentence the phrase is just a word
-                    evs[i] = (None, WEAK, kind, None, None, None, False, None, n, h, punct_any)
-                    continue
-        ends = ends_sentence(t)
-        stamp = None  # applies only in a document with punctuation
-        if n <= 80 and dec:  # both stamp patterns need a digit
-            if _stamp_edge(t):  # "[2005-08-06] 某标题", "某标题 08-16 16:31": a list item or a post header
-                stamp = "list"
-            elif n <= 40 and not ends:
-                m = _ANY_STAMP.search(t)
-                if m and len(_HAN_RE.findall(t[:m.start()] + t[m.end():])) <= 8:
-                    stamp = "timestamp"
-        # prose or not (a very long line is measured on its first 4000 characters)
         if len(t) <= 4000:
             npunct = npunct_l[j]
             han, func = han_l[j], func_l[j]
@@ -501,28 +461,111 @@ def _evidence_for(text: str, raw: list, idx: list[int], evs: list, lex, p) -> No
                 npunct += 1  # the sample's last character: no digit follows it inside the sample
             npunct *= scale
             han, func = han_l[j] * scale, func_l[j] * scale
-        share = func / han if han else 0.0
-        pre = post = npd = None
-        wrap_ok = False
-        if n < short_chars:
-            pre = npd = SHORT
-        elif han < 0.3 * n:  # mostly Latin/digits: prose if it reads as sentences
-            pre = npd = GOOD if (n >= good_chars and len(t.split()) >= 6 and npunct >= 1) else NEAR
+        kind = key = None
+        if f & STRUCT or dec or not f & ALNUM or "http" in t or "www." in t:
+            has_digit = dec and (not f & ASTRAL or _HAS_DIGIT.search(t) is not None)
+            kind = _strong_structure(t, lex, n, has_digit, f & CRUMB != 0, f & ALNUM != 0)
+        if kind is None and n <= 60:
+            key = norm_key(t) if f & KEYX else t
+            if key:
+                kind = strong_get(key)
+        evs[i] = (kind, n, h, punct_any_l[j], han, npunct, func, f, key, low, ends_l[j])
+
+
+def _evidence_b(t: str, a: tuple, lex, p) -> tuple:
+    """The second stage of line ``t``'s own evidence (``a``: its stage A), for a line with no
+    strong evidence that the corpus does not repeat: the weak-line or phrase verdict, else the
+    stamp verdict and its prose class for each document context.
+
+    Stage B tuple: (post cls, post kind, stamp kind, class in a punctuated document decided
+    before the hard-wrap test, class after it, fits a hard-wrap width test, class in an
+    unpunctuated document)."""
+    _strong, n, _h, _pa, han, npunct, func, f, key, low, ends = a
+    if key:
+        kind = lex.weak_lines.get(key)
+        if kind is not None:
+            return (WEAK, kind, None, None, None, False, None)
+    if lex.phrases is not None and n <= p["phrase_max_chars"]:
+        compact = t if low is t else "".join(t.split())
+        if lex.phrases_lower is not None and not f & BITS["cased"]:
+            m = lex.phrases_lower.search(low if low is not None else compact.lower())
         else:
-            npd = GOOD if n >= good_chars and share >= fshare else NEAR  # a document without punctuation
-            if n >= long_chars and npunct >= 2:
-                pre = GOOD
+            m = lex.phrases.search(compact)
+        if m:
+            body = _BULLET.sub("", compact, count=1) if _BULLET.match(compact) else compact
+            found = m.group()
+            phrase = found.lower()
+            kind = lex.phrase_kind.get(phrase, "boilerplate")
+            if len(compact) <= len(found) + p["phrase_slack"] or body.lower().startswith(phrase):
+                return (BAD, kind, None, None, None, False, None)
+            if ends is None:
+                ends = ends_sentence(t)
+            if not ends:  # in a sentence the phrase is just a word
+                return (WEAK, kind, None, None, None, False, None)
+    if ends is None:
+        ends = ends_sentence(t)
+    stamp = None  # applies only in a document with punctuation
+    if n <= 80 and f & BITS["dec"]:  # both stamp patterns need a digit
+        if _stamp_edge(t):  # "[2005-08-06] 某标题", "某标题 08-16 16:31": a list item or a post header
+            stamp = "list"
+        elif n <= 40 and not ends:
+            m = _ANY_STAMP.search(t)
+            if m and len(_HAN_RE.findall(t[:m.start()] + t[m.end():])) <= 8:
+                stamp = "timestamp"
+    # prose or not (a very long line is measured on its first 4000 characters)
+    short_chars, good_chars, fshare = p["short_chars"], p["good_chars"], p["function_share"]
+    fshare2 = fshare / 2
+    share = func / han if han else 0.0
+    pre = post = npd = None
+    wrap_ok = False
+    if n < short_chars:
+        pre = npd = SHORT
+    elif han < 0.3 * n:  # mostly Latin/digits: prose if it reads as sentences
+        pre = npd = GOOD if (n >= good_chars and len(t.split()) >= 6 and npunct >= 1) else NEAR
+    else:
+        npd = GOOD if n >= good_chars and share >= fshare else NEAR  # a document without punctuation
+        if n >= p["long_chars"] and npunct >= 2:
+            pre = GOOD
+        else:
+            wrap_ok = npunct >= 1 and han >= 0.5 * n  # a piece of a hard-wrapped paragraph if its width fits
+            if n >= good_chars and ends and share >= fshare:
+                post = GOOD
+            elif ends and share >= fshare2 and han >= short_chars:
+                post = GOOD  # a short sentence (a line of verse, a one-line paragraph)
+            elif not ends and (npunct == 0 and share < fshare2 or n < good_chars):
+                post = WEAK  # headline-like: no closing punctuation, short or few function characters
             else:
-                wrap_ok = npunct >= 1 and han >= 0.5 * n  # a piece of a hard-wrapped paragraph if its width fits
-                if n >= good_chars and ends and share >= fshare:
-                    post = GOOD
-                elif ends and share >= fshare2 and han >= short_chars:
-                    post = GOOD  # a short sentence (a line of verse, a one-line paragraph)
-                elif not ends and (npunct == 0 and share < fshare2 or n < good_chars):
-                    post = WEAK  # headline-like: no closing punctuation, short or few function characters
-                else:
-                    post = NEAR
-        evs[i] = (None, None, None, stamp, pre, post, wrap_ok, npd, n, h, punct_any)
+                post = NEAR
+    return (None, None, stamp, pre, post, wrap_ok, npd)
+
+
+@lru_cache(maxsize=1)
+def _sentence_final_table():
+    import numpy as np
+
+    fin = np.zeros(0x10001, dtype=np.uint8)  # 1: ends a sentence; 2: a closing bracket (look one back)
+    for c in _SENT_FINAL | {"."}:
+        fin[ord(c)] = 1
+    fin[ord("）")] = 2
+    return fin
+
+
+def _ends_sentence_at(cps, ts, te) -> list:
+    """``ends_sentence`` of the stripped lines ``text[ts[i]:te[i]]`` (code points ``cps``) read
+    from their last two characters at once; None for a line ending with ``)``, which may carry
+    a reading annotation (``各(ge)``): the caller asks ``ends_sentence`` for those."""
+    import numpy as np
+
+    fin = _sentence_final_table()
+    last = cps[te - 1]
+    prev = cps[np.maximum(te - 2, ts)]
+    code = fin[np.minimum(last, 0x10000)]
+    prev_final = (fin[np.minimum(prev, 0x10000)] == 1) & (prev != 46) & (te - ts > 1)  # _SENT_FINAL has no "."
+    ends = (code == 1) | ((code == 2) & prev_final)
+    out = ends.tolist()
+    for k in np.flatnonzero(last == 41).tolist():  # ")"
+        out[k] = None
+    return out
 
 
 def _resolve(cls: list[str], kinds: list, ns: list[int], raw: list, p: dict, punct_doc: bool = True) -> list[bool]:
