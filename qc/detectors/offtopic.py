@@ -350,7 +350,7 @@ def _vocab_index(vocab: np.ndarray, buckets: np.ndarray) -> np.ndarray:
     return lut[buckets]
 
 
-KEY_TABLE_MAX = 1 << 21  # key spaces up to this are looked up in a table (4 bytes per key)
+KEY_TABLE_MAX = 1 << 20  # key spaces up to this are looked up in a table (4 bytes per key: at most 4 MB per thread)
 
 
 def _key_index(keys: np.ndarray, space: int, queries: np.ndarray) -> np.ndarray:
@@ -472,8 +472,8 @@ class SegmentVectors:
 
     def centre_dots(self, live: np.ndarray) -> tuple[float, np.ndarray]:
         """(|c|², c·v_i for every segment i) where c is the sum of the ``live`` segments' vectors."""
-        on = live[self.seg]
-        centre = np.bincount(self.term[on], weights=self.w[on], minlength=self.V)
+        # the other segments' entries add 0.0 to their terms' sums, which changes no sum
+        centre = np.bincount(self.term, weights=self.w * live[self.seg], minlength=self.V)
         return float(centre @ centre), np.bincount(self.seg, weights=centre[self.term] * self.w, minlength=self.n)
 
     def near_dots(self, span: int) -> np.ndarray:
@@ -482,9 +482,13 @@ class SegmentVectors:
         near = np.zeros((self.n, span + 1))
         if span < 1 or not self.key.size:
             return near
-        ms = [np.flatnonzero(self.seg >= d) for d in range(1, span + 1)]
-        src = np.concatenate(ms)  # entries of segment j + d, for every d in turn
-        shift = np.concatenate([np.full(m.size, d, dtype=np.int64) for d, m in zip(range(1, span + 1), ms)])
+        # entries of segments >= d (a suffix of the entries: they are sorted by segment), for
+        # every d in turn
+        d = np.arange(1, span + 1)
+        first = np.searchsorted(self.seg, d).tolist()
+        idx = np.arange(self.key.size)
+        src = np.concatenate([idx[f:] for f in first])
+        shift = np.repeat(d, self.key.size - np.array(first))
         shifted = self.key[src] - shift * self.V  # segment j + d's terms, labelled as segment j
         at = _key_index(self.key, self.n * self.V, shifted)
         hit = self.key[at] == shifted
