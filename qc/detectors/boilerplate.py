@@ -568,86 +568,71 @@ def _ends_sentence_at(cps, ts, te) -> list:
     return out
 
 
+_CODE = {BAD: "B", GOOD: "G", NEAR: "N", SHORT: "S", WEAK: "W"}
+_RAIL_CANDIDATE = re.compile(r"(?<=B)[GN](?=B)")  # a prose/unclear line between two boilerplate lines
+_UNDECIDED_RUN = re.compile(r"[SWN]+")
+_RAIL_KINDS = frozenset(("timestamp", "related", "link", "url"))
+
+
 def _resolve(cls: list[str], kinds: list, ns: list[int], raw: list, p: dict, punct_doc: bool = True) -> list[bool]:
     """Decide the unclear lines from their neighbours: is each line boilerplate. ``cls`` (local
     classes) and ``kinds`` are updated in place (headline/date rail items become BAD ``list``
-    lines; boilerplate lines without a kind get ``context``)."""
+    lines; boilerplate lines without a kind get ``context``).
+
+    Works on a string of one-letter class codes: the unclear lines come in runs between decided
+    lines (or the document's edges, which count as boilerplate), and a run whose two sides agree
+    takes their class at once; only runs between prose and boilerplate are looked at line by line."""
     n = len(cls)
+    code = "".join([_CODE[c] for c in cls])
     # a one-sentence item between two timestamps (or a rail header and a timestamp): a headline/date rail
     max_item = p["list_item_max_chars"]
-    rail = {"timestamp", "related", "link", "url"}
     lists = []
-    for i in range(1, n - 1):
-        if cls[i - 1] == BAD and cls[i + 1] == BAD and (cls[i] == GOOD or cls[i] == NEAR) and ns[i] <= max_item:
+    for m in _RAIL_CANDIDATE.finditer(code):
+        i = m.start()
+        if ns[i] <= max_item:
             ka, kb = kinds[i - 1], kinds[i + 1]
-            if (ka == "timestamp" or kb == "timestamp") and ka in rail and kb in rail:
+            if (ka == "timestamp" or kb == "timestamp") and ka in _RAIL_KINDS and kb in _RAIL_KINDS:
                 t = raw[i][2]
                 if t.count("。") + t.count("！") + t.count("？") <= 1:  # one sentence at most
                     lists.append(i)
-    for i in lists:
-        kinds[i] = "list"
-    for i in range(n):
-        if kinds[i] == "list":
+    if lists:
+        chars = list(code)
+        for i in lists:
+            kinds[i] = "list"
             cls[i] = BAD
+            chars[i] = "B"
+        code = "".join(chars)
 
-    if GOOD not in cls:
+    if "G" not in code:
         # no prose anchor at all (a poem, a list page, a very short text): only strong evidence counts
-        return [c == BAD for c in cls]
+        return [c == "B" for c in code]
 
-    # nearest GOOD/BAD on each side (document edges count as BAD), skipping SHORT/WEAK/NEAR
-    prev_dec = [BAD] * n
-    last = BAD
-    last_near_adjacent = [False] * n  # is the nearest non-short line on the left a NEAR one
-    last_any = None
-    for i in range(n):
-        c = cls[i]
-        prev_dec[i] = last
-        last_near_adjacent[i] = last_any == NEAR
-        if c == GOOD or c == BAD:
-            last = c
-        if c != SHORT and c != WEAK:
-            last_any = c
-    next_dec = [BAD] * n
-    next_near_adjacent = [False] * n
-    last, last_any = BAD, None
-    for i in range(n - 1, -1, -1):
-        c = cls[i]
-        next_dec[i] = last
-        next_near_adjacent[i] = last_any == NEAR
-        if c == GOOD or c == BAD:
-            last = c
-        if c != SHORT and c != WEAK:
-            last_any = c
-
-    final = list(cls)
+    final = list(code)
     long_chars = p["long_chars"]
-    for i, c in enumerate(cls):
-        if c == SHORT or c == WEAK:
-            a, b = prev_dec[i], next_dec[i]
-            if a == GOOD and b == GOOD:
-                final[i] = GOOD
-            elif a == BAD and b == BAD:
-                final[i] = BAD
-            elif c == WEAK:
-                final[i] = BAD
-            elif (a == BAD and last_near_adjacent[i]) or (b == BAD and next_near_adjacent[i]):
-                final[i] = GOOD
-            else:
-                final[i] = BAD
-        elif c == NEAR:
-            a, b = prev_dec[i], next_dec[i]
-            if a == BAD and b == BAD:
-                final[i] = BAD
-            elif a == GOOD and b == GOOD:
-                final[i] = GOOD
-            else:  # at the edge of a boilerplate block: only a line that ends like a sentence stays
+    for m in _UNDECIDED_RUN.finditer(code):
+        s, e = m.span()
+        a = code[s - 1] if s else "B"  # nearest decided line on each side; the edges count as boilerplate
+        b = code[e] if e < n else "B"
+        if a == b:
+            final[s:e] = a * (e - s)
+            continue
+        first_near, last_near = code.find("N", s, e), code.rfind("N", s, e)
+        for i in range(s, e):
+            c = code[i]
+            if c == "W":
+                final[i] = "B"
+            elif c == "S":  # is the nearest non-short line on the boilerplate side a NEAR one
+                near_left = first_near != -1 and first_near < i
+                near_right = last_near > i
+                final[i] = "G" if (a == "B" and near_left) or (b == "B" and near_right) else "B"
+            else:  # NEAR at the edge of a boilerplate block: only a line that ends like a sentence stays
                 t = raw[i][2]
                 prose = ends_sentence(t) or "。" in t or "！" in t or "？" in t
-                final[i] = GOOD if (prose or not punct_doc or ns[i] >= long_chars) else BAD
+                final[i] = "G" if (prose or not punct_doc or ns[i] >= long_chars) else "B"
     # a clean article starts with its title: a first line followed directly by prose is content
-    if n > 1 and cls[0] in (SHORT, WEAK, NEAR) and cls[1] == GOOD and (kinds[0] is None or ns[0] >= 15):
-        final[0] = GOOD
-    out = [f == BAD for f in final]
+    if n > 1 and code[0] in "SWN" and code[1] == "G" and (kinds[0] is None or ns[0] >= 15):
+        final[0] = "G"
+    out = [f == "B" for f in final]
     for i, bp in enumerate(out):
         if bp and kinds[i] is None:
             kinds[i] = "context"
