@@ -455,6 +455,11 @@ def damaged_bytes(text: str, codec: str, fullwidth_bang: bool = False) -> list[i
     """Re-encode damaged text with the codec that misread it; ``?``/U+FFFD → one LOST byte each.
     ``fullwidth_bang``: read ``!`` as ！ (A3 A1), the pair a one-byte shift makes from 。“ and
     that half-width normalisation then turned into ``!``. None when a character cannot be encoded."""
+    if "?" not in text and "\ufffd" not in text and not (fullwidth_bang and "!" in text):
+        try:  # no special character (the usual window): one encode
+            return list(text.encode(codec))
+        except UnicodeEncodeError:
+            return None
     # the stretches between lost-byte marks (and ``!`` when it stands for ！) are encoded in one
     # C-speed call each: these codecs are stateless, so that equals the characters' encodings joined
     out: list[int] = []
