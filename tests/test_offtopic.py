@@ -265,3 +265,46 @@ def test_full_pages_flag_mostly_non_content():
                 on_gold += len(line) if line in gold_lines else 0
     assert total > 0
     assert on_gold / total <= 0.2, on_gold / total
+
+
+def test_leave_out_similarities_match_direct_computation():
+    """The algebraic leave-out similarities (stacked cumulative sums, cached neighbour index
+    arrays, key look-ups through a reused table) equal cosines computed directly."""
+    import numpy as np
+    from qc.detectors import offtopic as ot
+
+    rng = np.random.default_rng(11)
+    for trial in range(30):
+        n = int(rng.integers(4, 40))
+        occ = int(rng.integers(200, 3000))
+        seg = np.sort(rng.integers(0, n, occ))
+        bucket = rng.integers(0, 400 if trial % 2 else 1 << 18, occ)
+        stop = rng.random(occ) < 0.2
+        idf = rng.random(1 << 18).astype(np.float32) + 0.5
+        vecs = ot.SegmentVectors(ot.SegmentVectors.pack(seg, bucket, stop), n, idf, 0.3)
+        dense = np.zeros((n, vecs.V))
+        dense[vecs.seg, vecs.term] = vecs.w
+        alive = rng.random(n) < 0.8
+        for radius in (0, 1, 2):
+            near = vecs.near_dots(2 * radius)
+            sims = ot._similarities(vecs, alive, radius, near)
+            live = alive & vecs.nonempty
+            for i in range(n):
+                rest = live.copy()
+                rest[max(0, i - radius):i + radius + 1] = False
+                r = dense[rest].sum(axis=0)
+                want = float(dense[i] @ r / np.linalg.norm(r)) if vecs.nonempty[i] and r @ r > 1e-12 else 0.0
+                assert abs(sims[i] - want) < 1e-9
+
+
+def test_key_index_ignores_stale_table_entries():
+    import numpy as np
+    from qc.detectors import offtopic as ot
+
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        space = int(rng.integers(10, 5000))
+        keys = np.unique(rng.integers(0, space, int(rng.integers(1, 200))))
+        queries = rng.integers(0, space, 500)
+        at = ot._key_index(keys, space, queries)
+        assert ((keys[at] == queries) == np.isin(queries, keys)).all()
