@@ -535,6 +535,7 @@ class Decoded:
 
 
 _NO_SKIP: frozenset[int] = frozenset()
+_FIRST_SKIPPED: frozenset[int] = frozenset((0,))
 
 
 def _plain(chars: str) -> Decoded:
@@ -651,11 +652,22 @@ def decode_double_byte(bs: list[int], codec: str, start: int = 0, clean_only: bo
     With start=1 the first byte is the trail of a character whose lead came before the window.
     ``clean_only``: return None instead of a decode that has errors (callers that discard those)."""
     n = len(bs)
-    if start == 0 and LOST not in bs:
-        try:
-            return _plain(bytes(bs).decode(codec))  # the common case: see the stretches below
-        except UnicodeDecodeError:
-            pass
+    if LOST not in bs:
+        if start == 0:
+            try:
+                return _plain(bytes(bs).decode(codec))  # the common case: see the stretches below
+            except UnicodeDecodeError:
+                pass
+        elif n:  # start 1: the first byte is a trail, the rest decodes as a whole (the other common case)
+            try:
+                rest = bytes(bs[1:]).decode(codec)
+            except UnicodeDecodeError:
+                pass
+            else:
+                t = bs[0]
+                dec = Decoded([_gbk_cands_trail(t, codec) if 0x40 <= t <= 0xFE else (), *rest], 0)
+                dec.__dict__["provisional"] = ("\ufffd" + rest, _FIRST_SKIPPED)  # as the cached_property computes it
+                return dec
     items: list = []
     errors = 0
     i = 0
