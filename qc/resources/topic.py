@@ -306,25 +306,26 @@ def top_bigrams(text: str, weight_of: np.ndarray, k: int = 6, stop: str = "") ->
     su = np.where(usable, cp, 0).astype(np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
 
     def neighbour(key_pos: list, offset: int):
-        """Most common usable character at ``offset`` from the given positions, and its share."""
-        tally: dict[str, int] = {}
-        for p in key_pos:
-            p += offset
-            if 0 <= p < n:
-                c = su[p]
-                if c != "\0":
-                    tally[c] = tally.get(c, 0) + 1
-        if not tally:
-            return None, 0.0
-        best = max(tally.values())
-        ch = min(c for c, m in tally.items() if m == best)  # ties: the smallest code point
-        return ch, best / len(key_pos)
+        """The usable character at ``offset`` (0: at each position, -1: before it) from the given
+        positions when it is the same at a share of at least 0.7 of them, and that share; else
+        (None, 0.0). (Such a character is the only one with that share, so no tie to break.)"""
+        if offset == 0:
+            near = "".join([su[p] for p in key_pos if p < n])  # positions are never negative
+        else:
+            near = "".join([su[p - 1] for p in key_pos if p])
+        total = len(key_pos)
+        for c in set(near):
+            if c != "\0":
+                share = near.count(c) / total
+                if share >= 0.7:
+                    return c, share
+        return None, 0.0
 
     terms: list[str] = []
     for idx in order.tolist():
         left = grouped[bounds[idx]:bounds[idx + 1]].tolist()  # the term covers [left, right) at every occurrence
         right = [p + 2 for p in left]
-        term = chr(int(a[idx])) + chr(int(b[idx]))
+        term = su[left[0]:left[0] + 2]  # a usable pair: its characters as they are in su
         for _ in range(8 if len(left) >= 2 else 0):  # a single occurrence says nothing
             ch, share = neighbour(right, 0)
             if ch and share >= 0.7:
