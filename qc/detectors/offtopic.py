@@ -379,12 +379,18 @@ def _distinct(a: np.ndarray) -> np.ndarray:
     return a[keep]
 
 
-@lru_cache(maxsize=256)
 def _neighbour_index(n: int, radius: int, width: int):
     """The index arrays of the leave-out geometry, which depend only on the segment count: for every
     offset d in -radius..radius (rows) and segment i (columns) the member j = i + d (clipped) and
     whether it exists; then, for the pairs (i, j) and (j, k) of members, the lower index, whether
-    the two are the same segment and their distance (capped at ``width - 1``)."""
+    the two are the same segment and their distance (capped at ``width - 1``). Cached for the
+    usual segment counts (≈ 230 bytes per segment); callers must not modify the arrays."""
+    if n <= 1024:
+        return _neighbour_index_cached(n, radius, width)
+    return _neighbour_index_of(n, radius, width)
+
+
+def _neighbour_index_of(n: int, radius: int, width: int):
     idx = np.arange(n)
     raw = idx[None, :] + np.arange(-radius, radius + 1)[:, None]
     j = np.clip(raw, 0, n - 1)
@@ -395,6 +401,9 @@ def _neighbour_index(n: int, radius: int, width: int):
         return lo, gap == 0, np.minimum(gap, width - 1)
 
     return j, inside, pair(idx[None, :], j), pair(j[:, None, :], j[None, :, :])
+
+
+_neighbour_index_cached = lru_cache(maxsize=64)(_neighbour_index_of)
 
 
 class SegmentVectors:
