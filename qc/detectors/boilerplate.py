@@ -24,9 +24,12 @@ pass adapted to Chinese):
      between two prose paragraphs (a subheading, a one-line quote, an article's list) stays
      content; a prose paragraph stays content wherever it is, except a one-sentence item squeezed
      between two timestamps (a headline/date rail).
-  Per-document cost is linear in the number of lines; per-line character counts come from one
-  numpy pass over the document (``char_stats``), the lexicons are one dict and one prefix-trie
-  regex; Traditional variants of the entries are added at load time (OpenCC).
+  Per-document cost is linear in the number of lines. A line's own evidence (everything but the
+  document context) is kept per distinct line text (bounded memo), since furniture repeats across
+  pages; for new lines the character counts and class flags come from one numpy pass over the
+  document (``char_stats``), and the flags skip the tests that cannot match. The lexicons are one
+  dict and one prefix-trie regex; Traditional variants of the entries are added at load time
+  (OpenCC).
 Known false positives: a page title or dateline above the article; a poem or list page with no
 prose line at all is left to strong evidence only; forum replies below the post look like a tail.
 """
@@ -150,7 +153,7 @@ class LineDocFreqContributor:
 
     max_len = 200
     cap = 2_000_000
-    memo_max = 1 << 15  # raw line -> hash (-1: no key) kept per instance: furniture lines repeat
+    memo_max = 1 << 14  # raw line -> hash (-1: no key) kept per instance (≤ 3 MB): furniture lines repeat
 
     def __init__(self):
         self._memo: dict[str, int] = {}
@@ -276,7 +279,7 @@ def _title_bar(t: str, lex) -> bool:
 # per-line evidence that depends only on the line's text (and the lexicon and parameters), kept
 # across documents: page furniture repeats from page to page, so many short lines are seen before
 _MEMO: dict = {}          # (id(lexicon), parameters) -> (lexicon, {text: stage A}, {text: stage B})
-_MEMO_MAX = 1 << 15       # entries per table (a few MB); a table is emptied when full
+_MEMO_MAX = 1 << 14       # entries per table (≈ 0.4 KB per line with both stages: ≤ 7 MB); emptied when full
 _MEMO_MAX_LEN = 200       # longer lines are rarely repeated: not kept
 
 
