@@ -194,8 +194,9 @@ def build_tables(top: int = 2000) -> None:
     detectors call this on their first document, so the one-time cost (~0.03 s) is not paid
     later by whichever document first holds damage."""
     _char_kinds(top)
-    word_first_chars()
-    _word_pair_filter()
+    # the arguments spelled as the callers spell them: lru_cache keys f() and f(3) apart
+    word_first_chars(3)
+    _word_pair_filter(3)
     _pair_chars()
     _short_word_chars()
     _guess_table()
