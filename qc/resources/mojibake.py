@@ -203,6 +203,7 @@ def build_tables(top: int = 2000) -> None:
     _word_code_table(2, 2, 1)
     for codec in ("gbk", "big5"):
         _pair_grid(codec)
+    jieba_word_arrays.cache_clear()  # ~13 MB of arrays the tables are read off: not kept
 
 
 # --- word-context guesses for characters with a lost byte -------------------------------------
