@@ -120,8 +120,9 @@ def to_simplified_chars(s: str) -> str:
 
 @lru_cache(maxsize=1)
 def jieba_word_arrays():
-    """jieba's dictionary as numpy arrays, for vectorised tables (built once per process, ~0.06 s):
-    (counts, lengths, code points of all words joined, start of each word in the code points)."""
+    """jieba's dictionary as numpy arrays, for vectorised tables (~0.06 s; ``mojibake.build_tables``
+    drops them, ~13 MB, once its tables are built): (counts, lengths, code points of all words
+    joined, start of each word in the code points)."""
     import numpy as np
 
     wf = jieba_word_freq()
