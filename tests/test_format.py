@@ -224,8 +224,31 @@ def test_minhash_band_pairs_match_a_plain_reference():
                     i, j = members[x], members[y]
                     if acc[i][1] != acc[j][1]:
                         want.add((i, j, float(np.mean(sigs[i] == sigs[j]))))
-    i, j, same = _band_pairs(acc, pos, 40)
-    got = set(zip(i.tolist(), j.tolist(), (same / _NPERM).tolist()))
-    assert got == want and len(want) > 100
-    i, j, same = _band_pairs(acc, pos, 40, min_same=48)
-    assert set(zip(i.tolist(), j.tolist(), (same / _NPERM).tolist())) == {w for w in want if w[2] >= 0.75}
+    def pairs(chunks):
+        got = [(i, j, s / _NPERM) for ci, cj, cs in chunks for i, j, s in zip(ci.tolist(), cj.tolist(), cs.tolist())]
+        assert len(got) == len(set(got))  # each pair once, whichever bands it shares
+        return set(got)
+
+    assert pairs(_band_pairs(acc, pos, 40)) == want and len(want) > 100
+    assert pairs(_band_pairs(acc, pos, 40, min_same=48)) == {w for w in want if w[2] >= 0.75}
+
+
+def test_minhash_rows_same_in_one_pass_or_many():
+    """Filling the match table a few rows at a time gives the same table as one pass."""
+    import numpy as np
+
+    from qc.detectors.format import _compress_rows
+
+    rng = np.random.default_rng(3)
+    n, m = 60, 400
+    pairs = {tuple(sorted(rng.choice(n, 2, replace=False).tolist())) for _ in range(m)}
+    i, j = (np.asarray(v, dtype=np.int32) for v in zip(*sorted(pairs)))
+    same = rng.integers(32, 65, len(i)).astype(np.uint8)
+    chunks = [(i[:5], j[:5], np.full(5, 64, np.uint8), True), (i[5:], j[5:], same[5:], False)]
+    ids = [f"d{k:02d}" for k in range(n)]
+    one, many = _compress_rows(ids, chunks), _compress_rows(ids, chunks, entries_per_pass=7)
+    for name in ("indptr", "other", "same", "exact"):
+        assert np.array_equal(getattr(one, name), getattr(many, name)), name
+    row = one.get("d00")
+    assert [s for _, s, _ in row] == sorted((s for _, s, _ in row), reverse=True)
+    assert sum(len(one.get(d)) for d in ids) == 2 * len(pairs)

@@ -422,63 +422,86 @@ def _pairs_of(k: int):
     return np.triu_indices(k, 1)
 
 
-def _band_pairs(acc: list, pos: list[int], max_bucket: int, min_same: int = 0):
-    """LSH candidates: arrays (i, j, same) for every pair of documents (indices into ``acc``,
-    i < j, exact hashes different) that share a band of their signatures, taking at most
-    ``max_bucket`` documents per band bucket in index order, and whose signatures agree in at
-    least ``min_same`` of the _NPERM slots. Each band is grouped with one numpy sort and its
-    candidates are compared and filtered at once, so memory follows the kept pairs."""
+def _bucket_pairs(order, starts, counts, groups, max_bucket: int, batch: int = 1 << 18):
+    """Batches of (x, y) int32 arrays, about ``batch`` pairs each: every pair x < y of the first
+    ``max_bucket`` members (in index order) of each bucket in ``groups``."""
+    import numpy as np
+
+    sizes = np.minimum(counts[groups], max_bucket)
+    npairs = sizes * (sizes - 1) // 2
+    ends = np.cumsum(npairs)
+    g0 = 0
+    while g0 < len(groups):
+        g1 = max(g0 + 1, int(np.searchsorted(ends, (ends[g0 - 1] if g0 else 0) + batch, side="right")))
+        total = int(npairs[g0:g1].sum())
+        rx = np.empty(total, dtype=np.int32)
+        ry = np.empty(total, dtype=np.int32)
+        at = 0
+        for g, m in zip(groups[g0:g1].tolist(), sizes[g0:g1].tolist()):
+            members = order[starts[g]:starts[g] + m]
+            x, y = _pairs_of(m)
+            k = len(x)
+            rx[at:at + k] = members[x]
+            ry[at:at + k] = members[y]
+            at += k
+        yield rx, ry
+        g0 = g1
+
+
+def _band_pairs(acc: list, pos: list[int], max_bucket: int, min_same: int = 0) -> list:
+    """LSH candidates as a list of chunks (i, j, same) — int32, int32, uint8 arrays — holding
+    every pair of documents (indices into ``acc``, i < j, exact hashes different) that share a
+    band of their signatures, taking at most ``max_bucket`` documents per band bucket in index
+    order, and whose signatures agree in at least ``min_same`` of the _NPERM slots. Each pair
+    appears once: a band keeps only the pairs no earlier band emitted (the pair's signatures
+    agree on that earlier band and both are inside its bucket's cap), so no cross-band
+    de-duplication, and memory follows the kept pairs (9 bytes each) plus one batch of candidates."""
     import numpy as np
 
     rows = _NPERM // _BANDS
-    sig = np.frombuffer(b"".join(acc[i][2] for i in pos), dtype=np.uint32).reshape(len(pos), _NPERM)
-    index = np.asarray(pos, dtype=np.int64)
+    npos = len(pos)
+    sig = np.frombuffer(b"".join(acc[i][2] for i in pos), dtype=np.uint32).reshape(npos, _NPERM)
+    index = np.asarray(pos, dtype=np.int32)
     exact_codes: dict[bytes, int] = {}
     exact_id = np.asarray([exact_codes.setdefault(acc[i][1], len(exact_codes)) for i in pos], dtype=np.int64)
-    n = len(acc)
-    pair = np.empty(0, dtype=np.int64)  # kept pairs as i * n + j, sorted, unique
+    in_cap = np.zeros((npos, _BANDS), dtype=bool)  # inside its bucket's first max_bucket, per band
+    out: list = []
     buf: list = []
     nbuf = 0
+    step = 16384  # candidates compared at once: two (step × 64) uint32 gathers
     for band in range(_BANDS):
         part = np.ascontiguousarray(sig[:, band * rows:(band + 1) * rows])
         keys = part.view(np.dtype((np.void, rows * 4))).ravel()
         _, inv = np.unique(keys, return_inverse=True)
         inv = inv.ravel()
         counts = np.bincount(inv)
-        if counts.max(initial=0) < 2:
-            continue
         order = np.argsort(inv, kind="stable")  # members of a bucket, in index order
-        ends = np.cumsum(counts)
-        xs: list = []
-        ys: list = []
-        for g in np.nonzero(counts >= 2)[0]:
-            members = order[ends[g] - counts[g]:ends[g]][:max_bucket]
-            x, y = _pairs_of(len(members))
-            xs.append(members[x])
-            ys.append(members[y])
-        rx, ry = np.concatenate(xs), np.concatenate(ys)
-        ok = exact_id[rx] != exact_id[ry]
-        rx, ry = rx[ok], ry[ok]
-        same = np.empty(len(rx), dtype=np.uint8)
-        for lo in range(0, len(rx), 65536):  # bounded memory for huge candidate sets
-            same[lo:lo + 65536] = (sig[rx[lo:lo + 65536]] == sig[ry[lo:lo + 65536]]).sum(axis=1)
-        ok = same >= min_same
-        # merged whenever the buffer outgrows the merged set: memory follows the distinct kept
-        # pairs (not 16 copies of them) at a few sorts in all
-        buf.append(index[rx[ok]] * n + index[ry[ok]])
-        nbuf += len(buf[-1])
-        del rx, ry, same, ok, xs, ys
-        if nbuf > max(len(pair), 1 << 20):
-            pair, buf, nbuf = np.unique(np.concatenate([pair, *buf])), [], 0
+        starts = np.cumsum(counts) - counts
+        rank = np.empty(npos, dtype=np.int64)
+        rank[order] = np.arange(npos) - starts[inv[order]]
+        in_cap[:, band] = rank < max_bucket
+        groups = np.nonzero(counts >= 2)[0]
+        if not len(groups):
+            continue
+        for rx, ry in _bucket_pairs(order, starts, counts, groups, max_bucket):
+            for lo in range(0, len(rx), step):  # bounded memory for huge candidate sets
+                x, y = rx[lo:lo + step], ry[lo:lo + step]
+                eq = sig[x] == sig[y]
+                same = eq.sum(axis=1, dtype=np.int64)
+                keep = (same >= min_same) & (exact_id[x] != exact_id[y])
+                if band:
+                    earlier = eq[:, :band * rows].reshape(len(x), band, rows).all(axis=2)
+                    earlier &= in_cap[x, :band] & in_cap[y, :band]
+                    keep &= ~earlier.any(axis=1)
+                if keep.any():
+                    buf.append((index[x[keep]], index[y[keep]], same[keep].astype(np.uint8)))
+                    nbuf += len(buf[-1][0])
+                if nbuf >= 1 << 20:  # fewer, bigger chunks for the row pass
+                    out.append(tuple(np.concatenate(c) for c in zip(*buf)))
+                    buf, nbuf = [], 0
     if buf:
-        pair = np.unique(np.concatenate([pair, *buf]))
-    where = np.full(n, -1, dtype=np.int64)
-    where[index] = np.arange(len(pos))
-    same = np.empty(len(pair), dtype=np.uint8)
-    for lo in range(0, len(pair), 65536):  # in chunks: no full-size index arrays
-        chunk = pair[lo:lo + 65536]
-        same[lo:lo + 65536] = (sig[where[chunk // n]] == sig[where[chunk % n]]).sum(axis=1)
-    return (pair // n).astype(np.int32), (pair % n).astype(np.int32), same
+        out.append(tuple(np.concatenate(c) for c in zip(*buf)))
+    return out
 
 
 @contributor("doc_minhash")
@@ -516,28 +539,55 @@ class DocMinHash:
         ej = [j for g in by_exact.values() for j in g[1:self.max_bucket]]
         pos = [i for i, t in enumerate(acc) if t[2]]
         min_same = next((k for k in range(_NPERM + 1) if k / _NPERM >= self.keep_jaccard), _NPERM + 1)
-        bi, bj, bsame = _band_pairs(acc, pos, self.max_bucket, min_same) if pos else (
-            np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.uint8))
-        i = np.concatenate([np.asarray(ei, dtype=np.int64), bi])
-        j = np.concatenate([np.asarray(ej, dtype=np.int64), bj])
-        miss = np.concatenate([np.zeros(len(ei), dtype=np.int64), _NPERM - bsame.astype(np.int64)])
-        exact = np.concatenate([np.ones(len(ei), dtype=np.int64), np.zeros(len(bi), dtype=np.int64)])
-        del bi, bj, bsame
-        # both directions, as one sortable key per match: row, then most slots in common, then the
-        # other's index (= id order), then the exact bit (pairs are unique, so it never decides)
-        key = np.concatenate([((i * (_NPERM + 1) + miss) * n + j) * 2 + exact,
-                              ((j * (_NPERM + 1) + miss) * n + i) * 2 + exact])
-        del i, j, miss, exact
-        key.sort()
-        exact_s = (key & 1).astype(bool)
-        key >>= 1
-        col = (key % n).astype(np.int32)
-        key //= n
-        same = (_NPERM - key % (_NPERM + 1)).astype(np.uint8)
-        key //= _NPERM + 1
-        indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(np.bincount(key, minlength=n), out=indptr[1:])
-        return DocDuplicates([t[0] for t in acc], indptr, col, same, exact_s)
+        chunks = [(np.asarray(ei, dtype=np.int32), np.asarray(ej, dtype=np.int32),
+                   np.full(len(ei), _NPERM, dtype=np.uint8), True)]
+        chunks += [(i, j, same, False) for i, j, same in (_band_pairs(acc, pos, self.max_bucket, min_same) if pos else [])]
+        return _compress_rows([t[0] for t in acc], chunks)
+
+
+def _compress_rows(ids: list[str], chunks: list, entries_per_pass: int = 1 << 20) -> DocDuplicates:
+    """Matches, given once per pair as chunks (i, j, same, exact), → DocDuplicates: each pair in
+    both rows, a row ordered by most slots in common, then the other's index (= id order). Rows
+    are filled a range at a time (≈ ``entries_per_pass`` matches), each range with one sort of a
+    packed int64 key (row, slots missed, other, exact bit; pairs are unique, so the exact bit
+    never decides), so the transient memory is one range's key, not the whole table's."""
+    import numpy as np
+
+    n = len(ids)
+    counts = np.zeros(n, dtype=np.int64)
+    for i, j, _same, _exact in chunks:
+        counts += np.bincount(i, minlength=n)
+        counts += np.bincount(j, minlength=n)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    total = int(indptr[-1])
+    col = np.empty(total, dtype=np.int32)
+    same = np.empty(total, dtype=np.uint8)
+    exact = np.empty(total, dtype=bool)
+    r0 = 0
+    while r0 < n:
+        r1 = int(np.searchsorted(indptr, indptr[r0] + entries_per_pass, side="right")) - 1
+        r1 = min(n, max(r1, r0 + 1))
+        parts = []
+        for i, j, sm, ex in chunks:
+            miss = _NPERM - sm.astype(np.int64)
+            for row, other in ((i, j), (j, i)):
+                m = (row >= r0) & (row < r1)
+                if m.any():
+                    parts.append((((row[m].astype(np.int64) - r0) * (_NPERM + 1) + miss[m]) * n + other[m]) * 2 + int(ex))
+        if parts:
+            key = np.concatenate(parts)
+            del parts
+            key.sort()
+            lo, hi = int(indptr[r0]), int(indptr[r1])
+            exact[lo:hi] = (key & 1).astype(bool)
+            key >>= 1
+            col[lo:hi] = key % n
+            key //= n
+            same[lo:hi] = _NPERM - key % (_NPERM + 1)
+            del key
+        r0 = r1
+    return DocDuplicates(ids, indptr, col, same, exact)
 
 
 @detector("near_duplicates")
