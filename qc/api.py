@@ -17,7 +17,7 @@ from . import __version__
 from .engine import Engine, ScanStats
 from .errors import ConfigError
 from .readers import ReadOptions
-from .report.files import (ReportWriter, SourceRollup, SpooledRows, Totals, summary_frame, summary_row,
+from .report.files import (ReportWriter, SourceRollup, SpooledRows, Totals, summary_frame,
                            write_summary_streaming)
 from .rules import RuleSet, load_rules
 
@@ -49,6 +49,7 @@ def scan(
     jobs: int = 1,
     keep_reports: bool = True,
     on_report: Callable[[dict[str, Any]], None] | None = None,
+    on_row: Callable[[dict[str, Any]], None] | None = None,
     profile_paths: list[str] | None = None,
     settings: dict[str, Any] | None = None,
     exclude: Callable[[Any], bool] | None = None,
@@ -71,7 +72,9 @@ def scan(
     "ray://host:10001", or None for a local Ray). ``cache``: True for ``.qc-cache/`` (or
     ``$QC_CACHE_DIR``), a folder, or False. ``batch_bytes``: plain JSONL bigger than this is
     split into line-aligned ranges checked in parallel (default 2 MB). ``keep_reports=False`` streams: reports are not kept
-    and ``rows`` is a ``SpooledRows`` on disk, so memory stays flat however many records."""
+    and ``rows`` is a ``SpooledRows`` on disk, so memory stays flat however many records.
+    ``on_report`` is called with each report dict, ``on_row`` with each summary row (cheaper: a
+    cached report is not rebuilt for it)."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [os.fspath(paths)]
     ruleset = load_rules(rules, extra_rules).select(select, ignore)
@@ -94,20 +97,24 @@ def scan(
     rows: list[dict[str, Any]] | SpooledRows = [] if keep_reports else SpooledRows()
     tot, rollup = Totals(), SourceRollup()
     try:
-        for unit, unit_reports, texts in eng.run_units([os.fspath(p) for p in paths], profile_paths=profile_paths,
-                                                       exclude=exclude, only=only):
-            where = writer.write(unit, unit_reports, texts) if writer is not None else [("", None)] * len(unit_reports)
-            for rep, (rel, line) in zip(unit_reports, where):
-                row = summary_row(rep, rel)
+        for unit, res in eng.run_units([os.fspath(p) for p in paths], profile_paths=profile_paths,
+                                       exclude=exclude, only=only):
+            where = writer.write(unit, res.rows, res.texts) if writer is not None else [("", None)] * len(res)
+            for row, (rel, line) in zip(res.rows, where):
+                row["report"] = rel
                 if line is not None:
                     row["report_line"] = line
                 rows.append(row)
                 tot.add(row)
                 rollup.add(row)
-                if keep_reports:
-                    reports.append(rep)
-                if on_report:
-                    on_report(rep)
+                if on_row:
+                    on_row(row)
+            if keep_reports or on_report:  # report dicts are only rebuilt (from the cache) when asked for
+                for rep in res.reports:
+                    if keep_reports:
+                        reports.append(rep)
+                    if on_report:
+                        on_report(rep)
     except BaseException:
         if writer is not None:
             writer.abort()

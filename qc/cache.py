@@ -6,9 +6,11 @@ plus a hash of qc's own source files, so a changed detector never reuses stale r
   profile/<k>   per-document profile stats of one work unit
                 k = code + read options + unit (file name, range) + content hash of its bytes
   corpus/<k>    the finished corpus profile, k = code + options + every unit's profile key
-  check/<k>     the reports of one work unit
+  check/<k>     one work unit's summary rows and serialised reports
                 k = code + ruleset digest + selected rule ids + options + unit + content hash
                 + the digests of the profile parts the unit's detectors actually read
+  reports/<k>   the same unit's report dicts (pickled apart: read only when a caller asks for
+                report dicts, e.g. a baseline comparison; writing reports and the summary does not)
 
 The profile parts a unit read are found by handing detectors a recording profile; the list is
 kept beside the entry (``uses/``), so a unit whose detectors read no corpus-wide statistics keeps

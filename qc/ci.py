@@ -112,8 +112,9 @@ def options(cfg: dict[str, Any], cfg_path: Path | None, *, fail_on: str | None =
 
 
 def run(paths: list[str], opts: GateOptions, scan_kwargs: dict[str, Any],
-        on_report: Callable[[dict[str, Any]], None] | None = None):
-    """Scan, compare with the baseline, gate. Returns (ScanResult, Outcome)."""
+        on_row: Callable[[dict[str, Any]], None] | None = None):
+    """Scan, compare with the baseline, gate. Returns (ScanResult, Outcome). ``on_row`` is
+    called with each document's summary row (progress)."""
     from . import baseline as bl
     from .api import scan as api_scan
     from .gate import evaluate
@@ -136,16 +137,19 @@ def run(paths: list[str], opts: GateOptions, scan_kwargs: dict[str, Any],
                 or (opts.policy.fail_on_severity not in (None, "never")))
     slim: list[dict[str, Any]] = []  # without kept reports: what the unused-suppression check needs
 
-    def tick(rep: dict[str, Any]) -> None:
+    def tick(row: dict[str, Any]) -> None:
         if changed is not None:
-            changed.append(rep["id"])
-        if not keep and rep.get("suppressed"):
-            slim.append({"suppressed": [{"suppressed_by": s["suppressed_by"]} for s in rep["suppressed"]]})
-        if on_report:
-            on_report(rep)
+            changed.append(row["id"])
+        if on_row:
+            on_row(row)
 
-    result = api_scan(paths, keep_reports=keep, on_report=tick, exclude=exclude, only=only,
-                      suppress=sup if sup is not None and sup.active else None, **scan_kwargs)
+    def keep_slim(rep: dict[str, Any]) -> None:
+        if rep.get("suppressed"):
+            slim.append({"suppressed": [{"suppressed_by": s["suppressed_by"]} for s in rep["suppressed"]]})
+
+    active = sup if sup is not None and sup.active else None
+    result = api_scan(paths, keep_reports=keep, on_row=tick, on_report=keep_slim if active and not keep else None,
+                      exclude=exclude, only=only, suppress=active, **scan_kwargs)
     warnings = list(opts.warnings)
     diff = None
     if opts.baseline is not None:

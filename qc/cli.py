@@ -110,7 +110,7 @@ def scan(
         engine=_opt(engine, cfg, "engine", "local"),
         address=_opt(address, cfg, "address", None),
         cache=False if (no_cache or cfg.get("cache") is False) else Path(os.environ.get("QC_CACHE_DIR") or cfg.get("cache_dir") or ".qc-cache"),
-    ), on_report=progress.tick)
+    ), on_row=progress.tick)
     progress.close()
     gate = outcome.gate
     if not (no_html or cfg.get("no_html")):
@@ -180,7 +180,7 @@ class _Progress:
         self.bar = None
         self.quiet = quiet or not sys.stderr.isatty()
 
-    def tick(self, rep: dict[str, Any]) -> None:
+    def tick(self, row: dict[str, Any]) -> None:
         self.n += 1
         if self.quiet:
             return

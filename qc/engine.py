@@ -266,13 +266,61 @@ def serialize_report(report: dict[str, Any]) -> str:
     return dumps(report) if report.get("record") is None else dumps_line(report)
 
 
-def _check_unit(unit: Unit) -> tuple[list[dict[str, Any]], tuple[str, ...], list[str]]:
-    """Reports of one work unit, the profile parts its detectors read, and the reports
-    serialised (in the worker, so the parent only writes bytes)."""
+class UnitResult:
+    """One work unit's results: per report its summary row (``report`` left empty for the writer
+    to fill), its serialised bytes, and the report dict itself. Pickled (to the parent process)
+    the report dicts travel as one opaque blob; from the cache they come from a separate entry
+    read by ``load``. Either way they are only unpickled when ``reports`` is read: a scan that
+    just writes reports and the summary, as a warm re-scan does, never rebuilds them."""
+
+    __slots__ = ("rows", "texts", "used", "_reports", "_blob", "_load")
+
+    def __init__(self, reports: list[dict[str, Any]] | None, used: tuple[str, ...] = (), *,
+                 rows: list[dict[str, Any]] | None = None, texts: list[str] | None = None,
+                 load: Callable[[], list[dict[str, Any]]] | None = None) -> None:
+        if reports is not None:
+            from .report.files import summary_row
+
+            rows = [summary_row(r, "") for r in reports]
+            texts = [serialize_report(r) for r in reports]
+        self.rows, self.texts, self.used = rows, texts, used
+        self._reports, self._blob, self._load = reports, None, load
+
+    @property
+    def reports(self) -> list[dict[str, Any]]:
+        if self._reports is None:
+            import pickle
+
+            self._reports = pickle.loads(self._blob) if self._blob is not None else self._load()
+            self._blob = self._load = None
+        return self._reports
+
+    def blob(self) -> bytes:
+        """The report dicts, pickled."""
+        if self._blob is not None:
+            return self._blob
+        import pickle
+
+        return pickle.dumps(self.reports, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def __getstate__(self):
+        return self.rows, self.texts, self.used, self.blob()
+
+    def __setstate__(self, state) -> None:
+        self.rows, self.texts, self.used, self._blob = state
+        self._reports = self._load = None
+
+
+def _check_unit(unit: Unit) -> UnitResult:
+    """Reports of one work unit, serialised in the worker (so the parent only writes bytes),
+    with the profile parts its detectors read."""
     used: set[str] = set()
     profile = _TracedProfile(_W["profile"], used) if _W["trace"] else _W["profile"]
     out = [check_document(doc, _W["ruleset"], profile, _W.get("suppress")) for doc in read_unit(unit, _W["opts"])]
-    return out, tuple(sorted(used)), [serialize_report(r) for r in out]
+    return UnitResult(out, tuple(sorted(used)))
 
 
 @dataclass
@@ -505,9 +553,9 @@ class Engine:
 
     def run_units(self, paths: list[str], profile_paths: list[str] | None = None,
                   exclude: Callable[[SourceFile], bool] | None = None,
-                  only: Callable[[SourceFile], bool] | None = None) -> Iterator[tuple[Unit | None, list[dict[str, Any]], list[str]]]:
-        """(unit, its reports, the reports serialised) for every work unit under ``paths``, in
-        walk order; unit is None for paths that could not be walked. See ``run`` for the arguments."""
+                  only: Callable[[SourceFile], bool] | None = None) -> Iterator[tuple[Unit | None, UnitResult]]:
+        """(unit, its UnitResult) for every work unit under ``paths``, in walk order; unit is None
+        for paths that could not be walked. See ``run`` for the arguments."""
         try:
             yield from self._run_units(paths, profile_paths, exclude, only)
         finally:
@@ -565,7 +613,7 @@ class Engine:
                     used = cache.get("uses", bases[i])
                     if used is not None:
                         full = self._check_full(bases[i], tuple(used))
-                        if full and cache.has("check", full):
+                        if full and cache.has("check", full) and cache.has("reports", full):
                             hits[i] = full
 
         def ensure_profile() -> CorpusProfile:
@@ -594,42 +642,47 @@ class Engine:
                         used = cache.get("uses", bases[i])
                         if used is not None:
                             full = self._check_full(bases[i], tuple(used))
-                            if full and cache.has("check", full):
+                            if full and cache.has("check", full) and cache.has("reports", full):
                                 hits[i] = full
 
         for src in bad:
             doc = unreadable(src, f"cannot read: {'no such file or directory' if not os.path.lexists(src.path) else 'permission denied or not a regular file'}")
             self.stats.documents += 1
-            rep = check_document(doc, self.ruleset, self.profile, self.suppress)
-            yield None, [rep], [serialize_report(rep)]
+            yield None, UnitResult([check_document(doc, self.ruleset, self.profile, self.suppress)])
+
+        def compute_here(u: Unit) -> UnitResult:
+            _init_worker(self.ruleset, ensure_profile(), self.suppress, self.read_options, cache is not None)
+            return _check_unit(u)
+
+        def cached_reports(k: str, u: Unit) -> Callable[[], list[dict[str, Any]]]:
+            def load() -> list[dict[str, Any]]:
+                got = cache.get("reports", k)
+                return got if isinstance(got, list) else compute_here(u).reports  # vanished or corrupt
+            return load
 
         todo = [u for i, u in enumerate(units) if i not in hits]
         computed = self._map(_check_unit, todo, self.profile)
         for i, u in enumerate(units):
             entry = None
             if i in hits:
-                entry = cache.get("check", hits[i])
-                if not (isinstance(entry, tuple) and len(entry) == 2):
-                    entry = None
-                else:
+                got = cache.get("check", hits[i])
+                if isinstance(got, tuple) and len(got) == 3:
+                    rows, texts, used = got
+                    entry = UnitResult(None, used, rows=rows, texts=texts, load=cached_reports(hits[i], u))
                     self.stats.cached_units += 1
             if entry is None:
-                if i in hits:  # vanished entry: compute here
-                    _init_worker(self.ruleset, ensure_profile(), self.suppress, self.read_options, cache is not None)
-                    reports, used, texts = _check_unit(u)
-                else:
-                    reports, used, texts = next(computed)
-                entry = (reports, texts)
+                entry = compute_here(u) if i in hits else next(computed)  # in hits: vanished entry
                 if cache is not None and u.sha:
                     base = bases.get(i) or self._check_base(u)
-                    full = self._check_full(base, used)
-                    if full:
-                        cache.put("check", full, entry)
-                        cache.put("uses", base, list(used))
+                    full = self._check_full(base, entry.used)
+                    if full:  # the report dicts apart: a warm scan seldom needs them
+                        cache.put_bytes("reports", full, entry.blob())
+                        cache.put("check", full, (entry.rows, entry.texts, entry.used))
+                        cache.put("uses", base, list(entry.used))
             if u.part == u.parts - 1:
                 self.stats.files += 1
-            self.stats.documents += len(entry[0])
-            yield u, entry[0], entry[1]
+            self.stats.documents += len(entry)
+            yield u, entry
         for _ in computed:
             pass
         if cache is not None:
@@ -644,8 +697,8 @@ class Engine:
         ``profile_paths``: build the corpus profile from these instead (e.g. the whole corpus
         while only changed files are checked). ``exclude``: files neither profiled nor checked
         (.qcignore). ``only``: check just these files; the profile still sees all the others."""
-        for _unit, reports, _texts in self.run_units(paths, profile_paths, exclude, only):
-            yield from reports
+        for _unit, result in self.run_units(paths, profile_paths, exclude, only):
+            yield from result.reports
 
     @property
     def profile_digest(self) -> str | None:

@@ -80,10 +80,30 @@ def test_corrupt_cache_entries_are_misses(corpus, tmp_path):
     cache = tmp_path / "cache"
     api.scan([str(corpus)], out=tmp_path / "a", cache=cache, select=["EN", "BP"])
     for p in (cache).rglob("*"):
-        if p.is_file() and p.parent.parent.name in ("check", "corpus", "profile"):
+        if p.is_file() and p.parent.parent.name in ("check", "corpus", "profile", "reports"):
             p.write_bytes(b"garbage")
     api.scan([str(corpus)], out=tmp_path / "b", cache=cache, select=["EN", "BP"])
     assert _tree(tmp_path / "a") == _tree(tmp_path / "b")
+
+
+def test_report_dicts_come_back_from_the_cache_only_when_asked_for(corpus, tmp_path, monkeypatch):
+    """A warm scan that keeps reports rebuilds the same dicts; one that does not never reads
+    reports/; a missing or corrupt reports/ entry is recomputed, not an error."""
+    cache = tmp_path / "cache"
+    cold = api.scan([str(corpus)], out=tmp_path / "a", cache=cache, batch_bytes=2000)
+    blobs = sorted(p for p in (cache / "v1" / "reports").rglob("*") if p.is_file())
+    assert blobs
+    read: list[str] = []
+    get = Cache.get
+    monkeypatch.setattr(Cache, "get", lambda self, kind, k: read.append(kind) or get(self, kind, k))
+    rows = api.scan([str(corpus)], out=tmp_path / "b", cache=cache, batch_bytes=2000, keep_reports=False)
+    assert "check" in read and "reports" not in read
+    assert rows.stats.cached_units == rows.stats.units and _tree(tmp_path / "a") == _tree(tmp_path / "b")
+    monkeypatch.undo()
+    blobs[0].write_bytes(b"garbage")
+    blobs[1].unlink()
+    warm = api.scan([str(corpus)], out=tmp_path / "c", cache=cache, batch_bytes=2000)
+    assert warm.reports == cold.reports and _tree(tmp_path / "a") == _tree(tmp_path / "c")
 
 
 def test_cli_no_cache_writes_nothing(corpus, tmp_path, monkeypatch):

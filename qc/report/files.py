@@ -291,7 +291,8 @@ class ReportWriter:
 
     def write(self, unit: Any, reports: list[dict[str, Any]], texts: list[str] | None = None) -> list[tuple[str, int | None]]:
         """Write one unit's reports (``texts``: the same already serialised, as the engine gives
-        them); return (report path, 1-based line or None) for each."""
+        them; ``reports`` may then be their summary rows: only ``id`` and ``record`` are read);
+        return (report path, 1-based line or None) for each."""
         where: list[tuple[str, int | None]] = []
         for k, rep in enumerate(reports):
             if rep.get("record") is None or unit is None:
