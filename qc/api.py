@@ -99,7 +99,7 @@ def scan(
     try:
         for unit, res in eng.run_units([os.fspath(p) for p in paths], profile_paths=profile_paths,
                                        exclude=exclude, only=only):
-            where = writer.write(unit, res.rows, res.texts) if writer is not None else [("", None)] * len(res)
+            where = writer.write(unit, res.rows, res.serialised) if writer is not None else [("", None)] * len(res)
             for row, (rel, line) in zip(res.rows, where):
                 row["report"] = rel
                 if line is not None:

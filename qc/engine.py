@@ -268,22 +268,22 @@ def serialize_report(report: dict[str, Any]) -> str:
 
 class UnitResult:
     """One work unit's results: per report its summary row (``report`` left empty for the writer
-    to fill), its serialised bytes, and the report dict itself. Pickled (to the parent process)
+    to fill), its bytes as written (UTF-8 JSON), and the report dict itself. Pickled (to the parent process)
     the report dicts travel as one opaque blob; from the cache they come from a separate entry
     read by ``load``. Either way they are only unpickled when ``reports`` is read: a scan that
     just writes reports and the summary, as a warm re-scan does, never rebuilds them."""
 
-    __slots__ = ("rows", "texts", "used", "_reports", "_blob", "_load")
+    __slots__ = ("rows", "serialised", "used", "_reports", "_blob", "_load")
 
     def __init__(self, reports: list[dict[str, Any]] | None, used: tuple[str, ...] = (), *,
-                 rows: list[dict[str, Any]] | None = None, texts: list[str] | None = None,
+                 rows: list[dict[str, Any]] | None = None, serialised: list[bytes] | None = None,
                  load: Callable[[], list[dict[str, Any]]] | None = None) -> None:
         if reports is not None:
             from .report.files import summary_row
 
             rows = [summary_row(r, "") for r in reports]
-            texts = [serialize_report(r) for r in reports]
-        self.rows, self.texts, self.used = rows, texts, used
+            serialised = [serialize_report(r).encode("utf-8") for r in reports]
+        self.rows, self.serialised, self.used = rows, serialised, used
         self._reports, self._blob, self._load = reports, None, load
 
     @property
@@ -304,13 +304,13 @@ class UnitResult:
         return pickle.dumps(self.reports, protocol=pickle.HIGHEST_PROTOCOL)
 
     def __len__(self) -> int:
-        return len(self.texts)
+        return len(self.serialised)
 
     def __getstate__(self):
-        return self.rows, self.texts, self.used, self.blob()
+        return self.rows, self.serialised, self.used, self.blob()
 
     def __setstate__(self, state) -> None:
-        self.rows, self.texts, self.used, self._blob = state
+        self.rows, self.serialised, self.used, self._blob = state
         self._reports = self._load = None
 
 
@@ -667,8 +667,8 @@ class Engine:
             if i in hits:
                 got = cache.get("check", hits[i])
                 if isinstance(got, tuple) and len(got) == 3:
-                    rows, texts, used = got
-                    entry = UnitResult(None, used, rows=rows, texts=texts, load=cached_reports(hits[i], u))
+                    rows, serialised, used = got
+                    entry = UnitResult(None, used, rows=rows, serialised=serialised, load=cached_reports(hits[i], u))
                     self.stats.cached_units += 1
             if entry is None:
                 entry = compute_here(u) if i in hits else next(computed)  # in hits: vanished entry
@@ -677,7 +677,7 @@ class Engine:
                     full = self._check_full(base, entry.used)
                     if full:  # the report dicts apart: a warm scan seldom needs them
                         cache.put_bytes("reports", full, entry.blob())
-                        cache.put("check", full, (entry.rows, entry.texts, entry.used))
+                        cache.put("check", full, (entry.rows, entry.serialised, entry.used))
                         cache.put("uses", base, list(entry.used))
             if u.part == u.parts - 1:
                 self.stats.files += 1

@@ -286,19 +286,19 @@ class ReportWriter:
         target = confined(self.out, rel)
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, self._tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
-        self._fh = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
+        self._fh = os.fdopen(fd, "wb")
         self._rel, self._line = rel, 0
 
-    def write(self, unit: Any, reports: list[dict[str, Any]], texts: list[str] | None = None) -> list[tuple[str, int | None]]:
-        """Write one unit's reports (``texts``: the same already serialised, as the engine gives
-        them; ``reports`` may then be their summary rows: only ``id`` and ``record`` are read);
-        return (report path, 1-based line or None) for each."""
+    def write(self, unit: Any, reports: list[dict[str, Any]], serialised: list[bytes] | None = None) -> list[tuple[str, int | None]]:
+        """Write one unit's reports (``serialised``: the same already serialised to UTF-8, as the
+        engine gives them; ``reports`` may then be their summary rows: only ``id`` and ``record``
+        are read); return (report path, 1-based line or None) for each."""
         where: list[tuple[str, int | None]] = []
         for k, rep in enumerate(reports):
             if rep.get("record") is None or unit is None:
-                if texts is not None:
+                if serialised is not None:
                     rel = report_relpath(rep["id"])
-                    atomic_write(confined(self.out, rel), texts[k], skip_same=True)
+                    atomic_write(confined(self.out, rel), serialised[k], skip_same=True)
                     where.append((rel, None))
                 else:
                     where.append((write_report(self.out, rep), None))
@@ -306,7 +306,7 @@ class ReportWriter:
             rel = records_relpath(unit.src.rel)
             if rel != self._rel:
                 self._open(rel)
-            self._fh.write(texts[k] if texts is not None else dumps_line(rep))
+            self._fh.write(serialised[k] if serialised is not None else dumps_line(rep).encode("utf-8"))
             self._line += 1
             where.append((rel, self._line))
         if unit is not None and unit.part == unit.parts - 1 and self._rel == records_relpath(unit.src.rel):
