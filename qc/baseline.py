@@ -134,7 +134,7 @@ def corpus_metrics(rows: Iterable[dict[str, Any]]) -> dict[str, float]:
     """Corpus-wide family ratios: the character-weighted mean of the documents' ratios."""
     from .gate import corpus_ratios
 
-    return {f"{fam}_ratio": v for fam, v in corpus_ratios(list(rows)).items()}
+    return {f"{fam}_ratio": v for fam, v in corpus_ratios(rows).items()}
 
 
 def create(reports: Iterable[dict[str, Any]], path: Path, ruleset_digest: str, rules: list[str], rows=None) -> Baseline:

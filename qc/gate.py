@@ -21,7 +21,7 @@ info-level findings (a legitimate image line in a new article) would otherwise f
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable
 
 from .model import SEVERITY_RANK
 from .scoring import VERDICTS
@@ -102,12 +102,19 @@ class GateResult:
         return 0 if self.passed or self.exit_zero else 1
 
 
-def corpus_ratios(rows: list[dict[str, Any]]) -> dict[str, float]:
-    """Character-weighted family ratios over the documents that could be read."""
-    ok = [r for r in rows if r.get("status") == "ok"]
-    total = sum(r["chars"] for r in ok)
-    return {f: (round(sum(r["metrics"].get(f"{f}_ratio", 0.0) * r["chars"] for r in ok) / total, 4) if total else 0.0)
-            for f in FAMILIES}
+def corpus_ratios(rows: Iterable[dict[str, Any]]) -> dict[str, float]:
+    """Character-weighted family ratios over the documents that could be read (one pass: rows
+    may be millions, streamed from disk)."""
+    total = 0
+    sums = dict.fromkeys(FAMILIES, 0.0)
+    for r in rows:
+        if r.get("status") != "ok":
+            continue
+        chars, metrics = r["chars"], r["metrics"]
+        total += chars
+        for f in FAMILIES:
+            sums[f] += metrics.get(f"{f}_ratio", 0.0) * chars
+    return {f: (round(sums[f] / total, 4) if total else 0.0) for f in FAMILIES}
 
 
 def evaluate(rows: list[dict[str, Any]], fail_on: str | Policy = "fail", *,

@@ -192,3 +192,16 @@ def test_github_workflow_and_pre_commit_hooks():
     assert {h["id"] for h in hooks} == {"qc", "qc-changed"}
     for h in hooks:
         assert h["entry"].startswith("qc scan") and h["language"] == "python"
+
+
+def test_corpus_ratios_stream_rows_in_one_pass():
+    """Rows may be millions, spooled on disk: the corpus ratios read them once, as an iterator,
+    weighting each readable document's ratio by its characters."""
+    from qc.gate import corpus_ratios
+
+    rows = [{"status": "ok", "chars": 100, "metrics": {"encoding_ratio": 0.5}},
+            {"status": "ok", "chars": 300, "metrics": {"encoding_ratio": 0.1, "script_ratio": 0.2}},
+            {"status": "unreadable", "chars": 0, "metrics": {}}]
+    got = corpus_ratios(iter(rows))
+    assert got["encoding"] == 0.2
+    assert got["script"] == 0.15 and corpus_ratios(iter([])) == dict.fromkeys(got, 0.0)
