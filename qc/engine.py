@@ -268,10 +268,11 @@ def serialize_report(report: dict[str, Any]) -> str:
 
 class UnitResult:
     """One work unit's results: per report its summary row (``report`` left empty for the writer
-    to fill), its bytes as written (UTF-8 JSON), and the report dict itself. Pickled (to the parent process)
-    the report dicts travel as one opaque blob; from the cache they come from a separate entry
-    read by ``load``. Either way they are only unpickled when ``reports`` is read: a scan that
-    just writes reports and the summary, as a warm re-scan does, never rebuilds them."""
+    to fill), its bytes as written (UTF-8 JSON), and the report dict itself. Pickled (to the
+    parent process) the report dicts travel as one opaque blob; from the cache they come from a
+    separate entry read by ``load``. Either way they are only unpickled when ``reports`` is
+    read: a scan that just writes reports and the summary, as a warm re-scan does, never
+    rebuilds them."""
 
     __slots__ = ("rows", "serialised", "used", "_reports", "_blob", "_load")
 
