@@ -101,7 +101,10 @@ def _canon(obj: Any, h) -> None:
     tobytes = getattr(obj, "tobytes", None)
     if callable(tobytes):  # numpy arrays
         h.update(str(getattr(obj, "dtype", "")).encode() + str(getattr(obj, "shape", "")).encode())
-        h.update(tobytes())
+        try:
+            h.update(memoryview(obj).cast("B"))  # the same bytes without a copy (big profile tables)
+        except (TypeError, ValueError):  # not C-contiguous, or no buffer
+            h.update(tobytes())
         return
     state = getattr(obj, "__dict__", None)
     if state is not None:
