@@ -275,3 +275,18 @@ def test_sigint_exits_130_and_leaves_no_partial_reports(tmp_path):
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert done.returncode in (0, 1), done.stderr[-2000:]
     assert json.loads((out / "summary.json").read_text())["totals"]["documents"] == 400
+
+
+def test_interrupt_during_a_report_write_is_delivered_after_it(tmp_path):
+    """Ctrl-C while a report is being written arrives once the file is in place: never a
+    ``.tmp-`` file, never half a report."""
+    from qc.report.files import atomic_write, interrupts_deferred
+
+    done = []
+    with pytest.raises(KeyboardInterrupt):
+        with interrupts_deferred():
+            os.kill(os.getpid(), signal.SIGINT)
+            atomic_write(tmp_path / "a.json", "{}\n")
+            done.append(True)
+    assert done and (tmp_path / "a.json").read_text() == "{}\n"
+    assert not list(tmp_path.glob(".tmp-*"))

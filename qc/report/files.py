@@ -9,7 +9,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import tempfile
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -41,6 +44,26 @@ def same_content(path: Path | str, data: bytes) -> bool:
         return False
 
 
+@contextmanager
+def interrupts_deferred():
+    """Ctrl-C and SIGTERM held back, and delivered right after, while a temp file is created and
+    renamed into place or removed: an interrupt can then never leave a ``.tmp-`` file behind.
+    (Python-level handlers, not a signal mask: a worker pool's threads would take a masked signal.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    old = {s: signal.signal(s, lambda signum, _frame: held.append(signum))
+           for s in (signal.SIGINT, signal.SIGTERM) if signal.getsignal(s) is not None}  # None: set outside Python
+    try:
+        yield
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler)
+        if held:
+            signal.raise_signal(held[0])
+
+
 def atomic_write(path: Path, data: str | bytes, skip_same: bool = False) -> None:
     """Write ``data`` to a temp file beside ``path`` and rename it into place. ``skip_same``:
     leave the file alone when it already holds exactly these bytes."""
@@ -48,18 +71,19 @@ def atomic_write(path: Path, data: str | bytes, skip_same: bool = False) -> None
     if skip_same and same_content(path, raw):
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(raw)
-            os.fchmod(f.fileno(), _MODE)  # mkstemp makes 0600; reports are ordinary files
-        os.replace(tmp, path)
-    except BaseException:
+    with interrupts_deferred():
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
         try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+            with os.fdopen(fd, "wb") as f:
+                f.write(raw)
+                os.fchmod(f.fileno(), _MODE)  # mkstemp makes 0600; reports are ordinary files
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
 
 
 def safe_rel(rel: str) -> str:
@@ -285,9 +309,10 @@ class ReportWriter:
         self.close()
         target = confined(self.out, rel)
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, self._tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
-        self._fh = os.fdopen(fd, "wb")
-        self._rel, self._line = rel, 0
+        with interrupts_deferred():  # self._tmp is known as soon as the file exists
+            fd, self._tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+            self._fh = os.fdopen(fd, "wb")
+            self._rel, self._line = rel, 0
 
     def write(self, unit: Any, reports: list[dict[str, Any]], serialised: list[bytes] | None = None) -> list[tuple[str, int | None]]:
         """Write one unit's reports (``serialised``: the same already serialised to UTF-8, as the
@@ -316,13 +341,14 @@ class ReportWriter:
     def close(self) -> None:
         if self._fh is None:
             return
-        self._fh.close()
-        target = confined(self.out, self._rel)
-        if _same_files(self._tmp, target):
-            os.unlink(self._tmp)
-        else:
-            os.replace(self._tmp, target)
-        self._fh, self._rel, self._tmp = None, None, None
+        with interrupts_deferred():
+            self._fh.close()
+            target = confined(self.out, self._rel)
+            if _same_files(self._tmp, target):
+                os.unlink(self._tmp)
+            else:
+                os.replace(self._tmp, target)
+            self._fh, self._rel, self._tmp = None, None, None
 
     def abort(self) -> None:
         if self._fh is not None:
@@ -439,8 +465,14 @@ def write_summary_streaming(out: Path, rows: Iterable[dict[str, Any]], settings:
     ``files`` has one compact row per line (a million records → a million lines, written by
     the C JSON encoder); the rest is indented like the file reports. Keys are sorted: stable bytes."""
     out.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=out)
-    fd2, tmp2 = tempfile.mkstemp(prefix=".tmp-", dir=out)
+    with interrupts_deferred():  # both temp names are known to the clean-up below once they exist
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=out)
+        try:
+            fd2, tmp2 = tempfile.mkstemp(prefix=".tmp-", dir=out)
+        except BaseException:
+            os.close(fd)
+            os.unlink(tmp)
+            raise
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f, \
                 os.fdopen(fd2, "w", encoding="utf-8", newline="\n") as fcsv:
@@ -470,8 +502,9 @@ def write_summary_streaming(out: Path, rows: Iterable[dict[str, Any]], settings:
                 body = json.dumps(rest[k], ensure_ascii=False, sort_keys=True, indent=1)
                 f.write(",\n " + json.dumps(k) + ": " + _indented(body, " ")[1:])
             f.write("\n}\n")
-        os.replace(tmp, out / "summary.json")
-        os.replace(tmp2, out / "summary.csv")
+        with interrupts_deferred():  # the two files change together
+            os.replace(tmp, out / "summary.json")
+            os.replace(tmp2, out / "summary.csv")
     except BaseException:
         for t in (tmp, tmp2):
             try:
