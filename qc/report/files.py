@@ -86,11 +86,14 @@ def atomic_write(path: Path, data: str | bytes, skip_same: bool = False) -> None
             raise
 
 
+_SEPARATORS = re.compile(r"[\\/]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def safe_rel(rel: str) -> str:
     """A relative path that stays inside the output folder."""
     parts = []
-    for p in re.split(r"[\\/]+", rel):
-        p = re.sub(r"[\x00-\x1f\x7f]", "_", p)
+    for p in _SEPARATORS.split(_CONTROL.sub("_", rel)):
         if p in ("", ".", ".."):
             continue
         parts.append(p[:200])
