@@ -146,12 +146,6 @@ def _resolved(out: str, head: str) -> Path:
 _RESOLVED: dict[tuple[str, str], Path] = {}
 
 
-def write_report(out: Path, report: dict[str, Any]) -> str:
-    rel = report_relpath(report["id"])
-    atomic_write(confined(out, rel), dumps(report))
-    return rel
-
-
 def summary_row(report: dict[str, Any], rel: str) -> dict[str, Any]:
     counts: dict[str, int] = {}
     fam_counts = {f: 0 for f in FAMILY_KEYS}
@@ -295,7 +289,7 @@ def _same_files(a: str, b: Path) -> bool:
 class ReportWriter:
     """Writes reports as work units arrive (in scan order).
 
-    A whole-file document → ``files/<rel>.json`` (``write_report``). The records of a record file
+    A whole-file document → ``files/<rel>.json``. The records of a record file
     (JSONL/JSON/Parquet) → one ``files/<rel>.jsonl`` with one compact report per line, in record
     order: a file of a million records is one report file, not a million. The JSONL is written
     to a temp file beside it and renamed when the source's last unit is in, so it is atomic too.
@@ -317,24 +311,21 @@ class ReportWriter:
             self._fh = os.fdopen(fd, "wb")
             self._rel, self._line = rel, 0
 
-    def write(self, unit: Any, reports: list[dict[str, Any]], serialised: list[bytes] | None = None) -> list[tuple[str, int | None]]:
-        """Write one unit's reports (``serialised``: the same already serialised to UTF-8, as the
-        engine gives them; ``reports`` may then be their summary rows: only ``id`` and ``record``
-        are read); return (report path, 1-based line or None) for each."""
+    def write(self, unit: Any, rows: list[dict[str, Any]], serialised: list[bytes]) -> list[tuple[str, int | None]]:
+        """Write one unit's reports, ``serialised`` (UTF-8 JSON, as the engine gives them), placed
+        by their summary ``rows`` (``id`` and ``record``); return (report path, 1-based line or
+        None) for each."""
         where: list[tuple[str, int | None]] = []
-        for k, rep in enumerate(reports):
-            if rep.get("record") is None or unit is None:
-                if serialised is not None:
-                    rel = report_relpath(rep["id"])
-                    atomic_write(confined(self.out, rel), serialised[k], skip_same=True)
-                    where.append((rel, None))
-                else:
-                    where.append((write_report(self.out, rep), None))
+        for row, data in zip(rows, serialised):
+            if row.get("record") is None or unit is None:
+                rel = report_relpath(row["id"])
+                atomic_write(confined(self.out, rel), data, skip_same=True)
+                where.append((rel, None))
                 continue
             rel = records_relpath(unit.src.rel)
             if rel != self._rel:
                 self._open(rel)
-            self._fh.write(serialised[k] if serialised is not None else dumps_line(rep).encode("utf-8"))
+            self._fh.write(data)
             self._line += 1
             where.append((rel, self._line))
         if unit is not None and unit.part == unit.parts - 1 and self._rel == records_relpath(unit.src.rel):
