@@ -607,15 +607,20 @@ class Engine:
         # which units are cached (needs only the profile's part digests, not the profile)
         hits: dict[int, str] = {}
         bases: dict[int, str] = {}
-        if cache is not None and self.profile_digests is not None:
+
+        def find_hits() -> None:
+            """Units not yet known as hits whose reports are cached under the current digests."""
             for i, u in enumerate(units):
-                if u.sha:
-                    bases[i] = self._check_base(u)
+                if u.sha and i not in hits:
+                    bases.setdefault(i, self._check_base(u))
                     used = cache.get("uses", bases[i])
                     if used is not None:
                         full = self._check_full(bases[i], tuple(used))
                         if full and cache.has("check", full) and cache.has("reports", full):
                             hits[i] = full
+
+        if cache is not None and self.profile_digests is not None:
+            find_hits()
 
         def ensure_profile() -> CorpusProfile:
             if self.profile is None:
@@ -636,15 +641,8 @@ class Engine:
 
         if bad or len(hits) < len(units):
             ensure_profile()
-            if cache is not None:  # digests may be new: recheck units that have a "uses" entry
-                for i, u in enumerate(units):
-                    if u.sha and i not in hits:
-                        bases.setdefault(i, self._check_base(u))
-                        used = cache.get("uses", bases[i])
-                        if used is not None:
-                            full = self._check_full(bases[i], tuple(used))
-                            if full and cache.has("check", full) and cache.has("reports", full):
-                                hits[i] = full
+            if cache is not None:  # digests may be new: recheck
+                find_hits()
 
         for src in bad:
             doc = unreadable(src, f"cannot read: {'no such file or directory' if not os.path.lexists(src.path) else 'permission denied or not a regular file'}")
