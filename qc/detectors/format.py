@@ -570,11 +570,11 @@ def _compress_rows(ids: list[str], chunks: list, entries_per_pass: int = 1 << 20
         r1 = min(n, max(r1, r0 + 1))
         parts = []
         for i, j, sm, ex in chunks:
-            miss = _NPERM - sm.astype(np.int64)
             for row, other in ((i, j), (j, i)):
                 m = (row >= r0) & (row < r1)
                 if m.any():
-                    parts.append((((row[m].astype(np.int64) - r0) * (_NPERM + 1) + miss[m]) * n + other[m]) * 2 + int(ex))
+                    miss = _NPERM - sm[m].astype(np.int64)
+                    parts.append((((row[m].astype(np.int64) - r0) * (_NPERM + 1) + miss) * n + other[m]) * 2 + int(ex))
         if parts:
             key = np.concatenate(parts)
             del parts
