@@ -91,7 +91,7 @@ class TopicDocFreq:
         ids = term_buckets_cp(normalised_codepoints(doc.text))
         if not ids.size:
             return None
-        return _distinct(ids.astype(np.uint32))  # buckets < 2**18: the narrower sort is faster
+        return _distinct(ids.astype(np.uint32), copy=False)  # buckets < 2**18: the narrower sort is faster
 
     def merge(self, acc, item):
         if acc is None:
@@ -144,7 +144,10 @@ class _TextIndex:
         self.text = text
         self.cp = codepoints(text)
         self.mask = _han_mask(self.cp)
-        self.cum = np.concatenate(([0], np.cumsum(self.mask)))
+        cum = np.empty(self.cp.size + 1, dtype=np.int64)
+        cum[0] = 0
+        self.mask.cumsum(out=cum[1:])
+        self.cum = cum
         self._lines = None
         self._bigrams: dict = {}
         self._solid = None
@@ -154,13 +157,13 @@ class _TextIndex:
         if self._solid is None:
             tab = _space_table()
             cp = self.cp
-            self._solid = np.flatnonzero(~(tab.take(cp, mode="clip") & (cp < tab.size)))
+            self._solid = (~(tab.take(cp, mode="clip") & (cp < tab.size))).nonzero()[0]
         return self._solid
 
     def line_bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """(starts, ends) of the lines as ``text.split("\\n")`` gives them (ends exclude the newline)."""
         if self._lines is None:
-            nl = np.flatnonzero(self.cp == 10)
+            nl = (self.cp == 10).nonzero()[0]
             self._lines = (np.concatenate(([0], nl + 1)), np.concatenate((nl, [self.cp.size])))
         return self._lines
 
@@ -174,11 +177,12 @@ class _TextIndex:
             cp = t2s_codepoints(self.cp)
             han = _han_mask(cp)
             pair = han[:-1] & han[1:]
-            pos = np.flatnonzero(pair)
-            ids = bucket_of(cp[pos].astype(np.uint64), cp[pos + 1].astype(np.uint64))
+            pos = pair.nonzero()[0]
+            nxt = pos + 1
+            ids = bucket_of(cp[pos].astype(np.uint64), cp[nxt].astype(np.uint64))
             tab = stop_table(key)
             is_stop = tab.take(cp, mode="clip")  # = tab[min(cp, len(tab) - 1)]
-            st = is_stop[pos] | is_stop[pos + 1]
+            st = is_stop[pos] | is_stop[nxt]
             got = self._bigrams[key] = (pos, ids, st)
         return got
 
@@ -259,16 +263,17 @@ def segments(text: str, params: dict, skip: list[tuple[int, int]] | None = None)
         # with their Han counts from one vectorised subtraction
         starts, ends = ix.line_bounds()
         han_line = cum[ends] - cum[starts]
-        sel = np.flatnonzero(han_line)
+        sel = han_line.nonzero()[0]
+        starts = starts[sel]
         # the stripped bounds of those lines: their first and last non-whitespace characters
         solid = ix.non_space()
-        a2s = solid[np.searchsorted(solid, starts[sel])]
-        b2s = solid[np.searchsorted(solid, ends[sel]) - 1] + 1
+        a2s = solid[solid.searchsorted(starts)]
+        b2s = solid[solid.searchsorted(ends[sel]) - 1] + 1
         # the loop below is flush() / group inlined: the open group is [gs, ge) with gh Han
         # characters (gs < 0: no open group)
         gs, ge, gh = -1, 0, 0
         whole = window * 1.5  # _windows keeps a paragraph below this whole
-        for a, a2, b2, han in zip(starts[sel].tolist(), a2s.tolist(), b2s.tolist(), han_line[sel].tolist()):
+        for a, a2, b2, han in zip(starts.tolist(), a2s.tolist(), b2s.tolist(), han_line[sel].tolist()):
             if han >= min_han:
                 if gs >= 0 and gh >= min_han:
                     out.append((gs, ge))
@@ -368,9 +373,12 @@ def _key_index(keys: np.ndarray, space: int, queries: np.ndarray) -> np.ndarray:
     return np.minimum(table[queries], keys.size - 1)
 
 
-def _distinct(a: np.ndarray) -> np.ndarray:
-    """``np.unique(a)`` by one sort (numpy's hash-based unique is slower on small arrays)."""
-    a = np.sort(a)
+def _distinct(a: np.ndarray, copy: bool = True) -> np.ndarray:
+    """``np.unique(a)`` by one sort (numpy's hash-based unique is slower on small arrays);
+    ``copy=False`` sorts ``a`` itself."""
+    if copy:
+        a = a.copy()
+    a.sort()
     if a.size < 2:
         return a
     keep = np.empty(a.size, dtype=bool)
@@ -412,18 +420,22 @@ class SegmentVectors:
     ``w`` (L2-normalised weight), sorted by (seg, term); ``n_bigrams`` per segment."""
 
     def __init__(self, keys: np.ndarray, n: int, idf: np.ndarray, stop_factor: float) -> None:
-        """``keys``: one packed key per bigram occurrence (see ``pack``), in any order."""
+        """``keys``: one packed key per bigram occurrence (see ``pack``), in any order (the array
+        is sorted in place)."""
         self.n = n
         # one sort of (segment, bucket, stop flag) keys gives the distinct (segment, term) pairs in
         # (segment, term) order, their counts and how many of their occurrences are stop pairs
-        k = np.sort(keys)
+        k = keys
+        k.sort()
         g = k >> 1
         if g.size:
             first = np.empty(g.size, dtype=bool)
             first[0] = True
             np.not_equal(g[1:], g[:-1], out=first[1:])
-            at = np.flatnonzero(first)
-            tf = np.diff(np.append(at, g.size))
+            at = first.nonzero()[0]
+            tf = np.empty(at.size, dtype=np.int64)  # = np.diff(np.append(at, g.size))
+            np.subtract(at[1:], at[:-1], out=tf[:-1])
+            tf[-1] = g.size - at[-1]
             # a group's stop-flagged keys sort after its others: it is all stop pairs exactly
             # when its first key is flagged
             all_stop = (k[at] & 1).astype(bool)
@@ -440,9 +452,8 @@ class SegmentVectors:
         self.key = self.seg * V + self.term
         w = (1.0 + np.log(tf)) * idf[self.vocab][self.term]  # = idf[bucket], gathered from less memory
         w = np.where(all_stop, w * stop_factor, w)
-        norm2 = np.bincount(self.seg, weights=w * w, minlength=n)
-        norm = np.sqrt(norm2)[self.seg]
-        self.w = w / np.where(norm > 0, norm, 1.0)
+        norm = np.sqrt(np.bincount(self.seg, weights=w * w, minlength=n))
+        self.w = w / np.where(norm > 0, norm, 1.0)[self.seg]
         self.n_bigrams = np.bincount(k >> (BUCKET_BITS + 1), minlength=n)
         self.nonempty = self.n_bigrams > 0
         self._self2 = None
@@ -451,7 +462,7 @@ class SegmentVectors:
     @staticmethod
     def pack(seg: np.ndarray, buckets: np.ndarray, is_stop: np.ndarray) -> np.ndarray:
         """The key of each bigram occurrence: segment, bucket and stop flag in one int64."""
-        return (seg.astype(np.int64) << (BUCKET_BITS + 1)) | (buckets.astype(np.int64) << 1) | is_stop
+        return (seg.astype(np.int64, copy=False) << (BUCKET_BITS + 1)) | (buckets.astype(np.int64, copy=False) << 1) | is_stop
 
     def self2(self) -> np.ndarray:
         """Squared norm of each segment's vector (as summed, not assumed to be 1)."""
@@ -494,10 +505,10 @@ class SegmentVectors:
         # entries of segments >= d (a suffix of the entries: they are sorted by segment), for
         # every d in turn
         d = np.arange(1, span + 1)
-        first = np.searchsorted(self.seg, d).tolist()
-        idx = np.arange(self.key.size)
-        src = np.concatenate([idx[f:] for f in first])
-        shift = np.repeat(d, self.key.size - np.array(first))
+        first = self.seg.searchsorted(d).tolist()
+        size = self.key.size
+        src = np.concatenate([np.arange(f, size) for f in first])
+        shift = d.repeat([size - f for f in first])
         shifted = self.key[src] - shift * self.V  # segment j + d's terms, labelled as segment j
         at = _key_index(self.key, self.n * self.V, shifted)
         hit = self.key[at] == shifted
@@ -516,10 +527,17 @@ _ANNOTATED_BODY = re.compile(_ANNOTATION_BODY, _ANNOTATED.flags)
 
 
 def _annotated(text: str) -> bool:
-    """``bool(_ANNOTATED.search(text))``: a Han character followed by a pinyin gloss in brackets."""
+    """``bool(_ANNOTATED.search(text))``: a Han character followed by a pinyin gloss in brackets.
+
+    The gloss is tried only at the opening brackets that follow a Han character (found with numpy
+    over the text's code points, which the other OT rules share): a gloss holds no opening bracket
+    but its first character, so these are exactly the matches ``finditer`` would look at."""
     if "(" not in text and "（" not in text:
         return False
-    return any(m.start() > 0 and _HAN_RE.match(text, m.start() - 1) for m in _ANNOTATED_BODY.finditer(text))
+    ix = _text_index(text)
+    cp = ix.cp
+    at = np.flatnonzero(((cp[1:] == 40) | (cp[1:] == 0xFF08)) & ix.mask[:-1]) + 1
+    return any(_ANNOTATED_BODY.match(text, p) for p in at.tolist())
 
 
 def _span_array(spans: list[tuple[int, int]]) -> np.ndarray:
@@ -540,9 +558,7 @@ def _segment_vectors(text: str, spans, idf: np.ndarray, params: dict, bounds: np
             bounds = _span_array(spans)
         # the segment of each bigram: how many segments start at or before it, less one (spans
         # are sorted, disjoint and not empty, so their starts are distinct)
-        mark = np.zeros(ix.cp.size + 1, dtype=np.int32)
-        mark[bounds[:, 0]] = 1
-        seg = np.cumsum(mark, dtype=np.int32)[pos] - 1
+        seg = bounds[:, 0].searchsorted(pos, side="right") - 1
         inside = (seg >= 0) & (pos + 1 < bounds[:, 1][seg])  # both characters in the segment
         return SegmentVectors(SegmentVectors.pack(seg, ids_all, st_all)[inside], n, idf, stop_factor)
     # annotations are removed segment by segment (as each segment reads alone); the stripped

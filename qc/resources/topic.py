@@ -189,6 +189,10 @@ def term_buckets_cp(cp: np.ndarray) -> np.ndarray:
 
 def bucket_of(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     key = (a << np.uint64(21)) | b
+    if isinstance(key, np.ndarray) and key.ndim:
+        # integer arithmetic on arrays wraps silently (only numpy scalars warn on overflow), so
+        # the errstate context (≈ 5 µs per call) is needed for scalars only
+        return ((key * _MULT) >> _SHIFT).astype(np.int64)
     with np.errstate(over="ignore"):
         return ((key * _MULT) >> _SHIFT).astype(np.int64)
 
@@ -254,6 +258,16 @@ def idf_weights(stats: TopicStats | None, common: tuple[str, ...], background_do
     return idf
 
 
+@lru_cache(maxsize=8)
+def _usable_table(stop: str) -> np.ndarray:
+    """``_han_table()`` with the stop characters cleared: one look-up gives ``_is_han(cp) &
+    ~_stop_mask(cp, stop)`` (stop characters beyond the table are not Han anyway)."""
+    t = _han_table().copy()
+    cps = [ord(c) for c in stop if ord(c) < _TABLE_MAX]
+    t[cps] = False
+    return t
+
+
 def _stop_mask(cp: np.ndarray, stop: str) -> np.ndarray:
     """``np.isin(cp, stop code points)`` through a lookup table."""
     stop_arr = np.array(sorted({ord(c) for c in stop}), dtype=np.uint32)
@@ -272,10 +286,9 @@ def top_bigrams(text: str, weight_of: np.ndarray, k: int = 6, stop: str = "") ->
     cp = normalised_codepoints(text)
     if cp.size < 2:
         return []
-    han = _is_han(cp)
-    usable = han & ~_stop_mask(cp, stop)
+    usable = _usable_table(stop).take(cp, mode="clip")  # Han and not a stop character
     pair = usable[:-1] & usable[1:]
-    pos = np.flatnonzero(pair)
+    pos = pair.nonzero()[0]
     if not pos.size:
         return []
     keys = (cp[pos].astype(np.uint64) << np.uint64(21)) | cp[pos + 1].astype(np.uint64)
@@ -292,18 +305,27 @@ def top_bigrams(text: str, weight_of: np.ndarray, k: int = 6, stop: str = "") ->
     first = np.empty(sk.size, dtype=bool)
     first[0] = True
     np.not_equal(sk[1:], sk[:-1], out=first[1:])
-    at = np.flatnonzero(first)
+    at = first.nonzero()[0]
     uniq = sk[at]
-    counts = np.diff(np.append(at, sk.size))
+    ends = np.concatenate((at[1:], [sk.size]))
+    counts = ends - at
     a = uniq >> np.uint64(21)
     b = uniq & np.uint64(0x1FFFFF)
     score = (1.0 + np.log(counts)) * weight_of[bucket_of(a, b)]
-    order = np.lexsort((uniq, -score))[: k * 3]
+    m = k * 3
+    if score.size > 4 * m:
+        # only terms scoring at least the m-th largest score can be among the first m of the
+        # full (-score, key) order, and they keep their relative order: sort just those
+        cand = (score >= np.partition(score, score.size - m)[score.size - m]).nonzero()[0]
+        order = cand[np.lexsort((uniq[cand], -score[cand]))][:m]
+    else:
+        order = np.lexsort((uniq, -score))[:m]
     n = cp.size
     grouped = pos[by_key]
-    bounds = np.append(at, sk.size).tolist()
+    bounds = at.tolist()
+    bounds.append(int(sk.size))
     # the text with every unusable character (not Han, or a stop character) replaced by NUL
-    su = np.where(usable, cp, 0).astype(np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+    su = np.where(usable, cp, 0).astype(np.uint32, copy=False).tobytes().decode("utf-32-le", "surrogatepass")
 
     def neighbour(key_pos: list, offset: int):
         """The usable character at ``offset`` (0: at each position, -1: before it) from the given
