@@ -293,3 +293,53 @@ def test_word_code_tables_agree_with_jieba_counts():
         absent = ["的的的", "丂丂", "ab"]
         assert mj.word_counts(mj.np.array([mj._word_code(w) for w in absent], dtype=mj.np.uint64),
                               table, counts).tolist() == [0, 0, 0]
+
+
+def test_guess_char_equals_a_dictionary_scan():
+    """``guess_char`` reads each neighbour pattern's words off ``_pattern_tables``: the same guess as
+    scoring every candidate by jieba's dict (words of 2–3 characters occurring ≥ 10 times), on real
+    candidate rows with real, short, ASCII, U+0000, U+FFFF and astral contexts."""
+    import random
+
+    from qc.resources import mojibake as mj
+    from qc.resources.charfreq import jieba_word_freq
+
+    wf = jieba_word_freq()
+
+    def reference(cands, left, right):
+        punct = [c for c in "。，、；：！？" if c in cands]
+        if punct and right[:1] in mj.CJK_PUNCT:
+            return punct[0]
+        chars = [c for c, _ in mj._word_cands(cands)]
+        simp = [cs for _, cs in mj._word_cands(cands)]
+        left, right = mj._simplified(left[-2:]), mj._simplified(right[:2])
+        pats = {(a, b) for a, b in ((left[-1:], ""), (left[-2:], ""), ("", right[:1]), ("", right[:2]),
+                                    (left[-1:], right[:1])) if len(a) + len(b) >= 1}
+        best = None
+        if chars and pats:
+            scores = [max((n if (n := wf.get(a + cs + b, 0)) >= 10 and len(a + cs + b) <= 3 else 0)
+                          for a, b in pats) for cs in simp]
+            top = max(scores)
+            k = scores.index(top)
+            if top >= mj.MIN_GUESS_COUNT and (len(scores) < 2 or top >= 2 * max(scores[:k] + scores[k + 1:])):
+                best = chars[k]
+        return best if best is not None or not punct else punct[0]
+
+    rnd = random.Random(3)
+    text = "".join(w for w, n in list(wf.items())[::50] if n >= 50)
+    rows = [mj._gbk_cands_lead(lead, codec) for lead in range(0x81, 0xFF, 7) for codec in ("gbk", "big5")]
+    rows += [mj._gbk_cands_trail(t, "gbk") for t in range(0x40, 0xFF, 11)]
+    odd = ["\0", "\uffff", "\U00020000", "a", "?", "\ufffd", "。", "”", "們"]
+    n_guessed = 0
+    for _ in range(3000):
+        cands = rnd.choice([r for r in rows if r])
+        if rnd.random() < 0.6:
+            i = rnd.randrange(2, len(text) - 3)
+            left, right = text[i - rnd.randint(0, 2):i], text[i + 1:i + 1 + rnd.randint(0, 2)]
+        else:
+            left = "".join(rnd.choice(odd + list(text[:200])) for _ in range(rnd.randint(0, 3)))
+            right = "".join(rnd.choice(odd + list(text[:200])) for _ in range(rnd.randint(0, 3)))
+        got = mj.guess_char(cands, left, right)
+        assert got == reference(cands, left, right), (left, right)
+        n_guessed += got is not None
+    assert n_guessed > 300

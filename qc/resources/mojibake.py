@@ -200,6 +200,7 @@ def build_tables(top: int = 2000) -> None:
     _pair_chars()
     _short_word_chars()
     _guess_table()
+    _pattern_tables()
     _word_code_table(2, 2, 1)
     for codec in ("gbk", "big5"):
         _pair_grid(codec)
@@ -216,7 +217,7 @@ def _word_score(word: str) -> int:
 
 def guess_char(cands: tuple[str, ...], left: str, right: str) -> str | None:
     """The candidate that forms the most frequent jieba word with its neighbours, or None."""
-    punct, chars, codes = _guess_cands(cands)
+    punct, chars, index = _guess_cands(cands)
     if punct and right[:1] in CJK_PUNCT:
         return punct[0]  # e.g. 。” / ，“: the lead byte of 。 (A1 A3) lost before a quotation mark
     best = None
@@ -230,29 +231,95 @@ def guess_char(cands: tuple[str, ...], left: str, right: str) -> str | None:
     around = list(dict.fromkeys(around))
     # candidates in no word of two or three characters score 0 and change nothing: left out
     if chars and around:
-        # one row of word codes per neighbour pattern, all looked up at once; a candidate's score
-        # is its best word. Words rarer than MIN_GUESS_COUNT / 2 are not in the table: they can
-        # neither win nor be a runner-up that stops a winner, so their count changes nothing.
-        shifts = np.array([48 - 16 * len(a) for a, _ in around], dtype=np.uint64)
-        fixed = np.array([_word_code(a + "\0" + b, skip=len(a)) for a, b in around], dtype=np.uint64)
-        scores = word_counts((codes[None, :] << shifts[:, None]) | fixed[:, None], *_guess_table()).max(axis=0)
-        best_n = int(scores.max())
+        # a candidate's score is its best word. Each neighbour pattern's words (the characters that
+        # complete it, with their counts; cached per pattern) are matched against the candidates
+        # from whichever side is smaller. Words rarer than MIN_GUESS_COUNT / 2 are not in the
+        # table: they can neither win nor be a runner-up that stops a winner.
+        scores = [0] * len(chars)
+        for a, b in around:
+            words = _pattern_words(a, b)
+            if len(words) <= len(index):
+                for c, n in words.items():
+                    for i in index.get(c, ()):
+                        if n > scores[i]:
+                            scores[i] = n
+            else:
+                for c, idx in index.items():
+                    n = words.get(c, 0)
+                    if n:
+                        for i in idx:
+                            if n > scores[i]:
+                                scores[i] = n
+        best_n = max(scores)
         # only a clear winner is a guess (the first candidate with the best count, twice the
         # runner-up's, ties included); otherwise the character stays unknown
-        if best_n >= MIN_GUESS_COUNT and (len(scores) < 2 or best_n >= 2 * int(np.partition(scores, -2)[-2])):
-            best = chars[int(scores.argmax())]
+        if best_n >= MIN_GUESS_COUNT:
+            k = scores.index(best_n)
+            if len(scores) < 2 or best_n >= 2 * max(scores[:k] + scores[k + 1:]):
+                best = chars[k]
     if best is None and punct:
         return punct[0]
     return best
 
 
 @lru_cache(maxsize=1024)
-def _guess_cands(cands: tuple[str, ...]) -> tuple[list[str], tuple[str, ...], "np.ndarray"]:
+def _guess_cands(cands: tuple[str, ...]) -> tuple[list[str], tuple[str, ...], dict[int, tuple[int, ...]]]:
     """For ``guess_char``: (the punctuation among ``cands``, the candidates in some word of two or
-    three characters (``_word_cands``), the character codes of their Simplified forms)."""
+    three characters (``_word_cands``), the code points of their Simplified forms → their indices
+    in that tuple)."""
     cw = _word_cands(cands)
+    index: dict[int, list[int]] = {}
+    for i, (_, cs) in enumerate(cw):
+        index.setdefault(ord(cs), []).append(i)
     return ([c for c in "。，、；：！？" if c in cands], tuple(c for c, _ in cw),
-            np.array([_c16(cs) for _, cs in cw], dtype=np.uint64))
+            {cs: tuple(idx) for cs, idx in index.items()})
+
+
+@lru_cache(maxsize=4096)  # ~4 MB when full
+def _pattern_words(a: str, b: str) -> dict[int, int]:
+    """For ``guess_char``: the words a + c + b of ``_guess_table`` (two or three characters), as
+    {code point of c: count}. ``a`` and ``b`` are Simplified neighbour characters: ``a`` one or
+    two and ``b`` empty, ``a`` empty and ``b`` one or two, or one each. The words are one
+    contiguous range of one of ``_pattern_tables`` (found with one ``searchsorted``); a neighbour
+    outside U+0001–U+FFFE is in no word."""
+    if not all(0 < ord(ch) < _NO_CHAR for ch in a + b):
+        return {}
+    codes, cps, counts = _pattern_tables()[(len(a), len(b))]
+    # the known characters, in the table's order, from the top 16 bits down
+    known = a + b if a else b[::-1]
+    lo = _word_code(known)
+    i0, i1 = np.searchsorted(codes, np.array([lo, lo + (1 << (64 - 16 * len(known)))], dtype=np.uint64)).tolist()
+    return dict(zip(cps[i0:i1].tolist(), counts[i0:i1].tolist())) if i1 > i0 else {}
+
+
+@lru_cache(maxsize=1)
+def _pattern_tables() -> dict[tuple[int, int], tuple["np.ndarray", "np.ndarray", "np.ndarray"]]:
+    """For ``_pattern_words``: per neighbour shape (len(a), len(b)), the words of ``_guess_table``
+    of that length as (sorted codes of their known characters followed by the unknown one, the
+    unknown character's code point, count): a + c is coded a c, a + c + b as a b c, c + b as b c
+    and c + b0 b1 as b1 b0 c (the neighbours read outwards from c)."""
+    table, counts = _guess_table()
+    m16 = np.uint64(0xFFFF)
+    c0, c1, c2 = (table >> np.uint64(48)) & m16, (table >> np.uint64(32)) & m16, (table >> np.uint64(16)) & m16
+    two = c2 == 0
+
+    def part(mask, first, second, third, unknown):
+        code = (first[mask] << np.uint64(48)) | (second[mask] << np.uint64(32))
+        if third is not None:
+            code |= third[mask] << np.uint64(16)
+        order = np.argsort(code)
+        return code[order], unknown[mask][order].astype(np.int32), counts[mask][order].astype(np.int32)
+
+    if len(counts) and int(counts.max()) >= 2 ** 31:
+        raise ValueError("a jieba count does not fit 32 bits")
+    three = ~two
+    return {
+        (1, 0): part(two, c0, c1, None, c1),           # a c
+        (0, 1): part(two, c1, c0, None, c0),           # b c (c + b)
+        (2, 0): part(three, c0, c1, c2, c2),           # a0 a1 c
+        (1, 1): part(three, c0, c2, c1, c1),           # a b c (a + c + b)
+        (0, 2): part(three, c2, c1, c0, c0),           # b1 b0 c (c + b0 b1)
+    }
 
 
 # --- jieba word counts at numpy speed ------------------------------------------------------------
