@@ -1,5 +1,6 @@
 """Boilerplate classifier (BP01–BP04): generated pages, the seeds, real scraped pages, the profile."""
 import random
+import re
 import sys
 from pathlib import Path
 
@@ -340,7 +341,7 @@ def test_line_precheck_classes_match_their_definitions():
     """The class bits BP03 uses to skip tests are exact for every BMP code point (astral characters
     are flagged conservatively): alnum = str.isalnum, keyx = what norm_key drops or lowers,
     lowx = whitespace or lowered, and WHITESPACE = every str.isspace character."""
-    from qc.resources.boilerplate import BITS, WHITESPACE, _class_table
+    from qc.resources.boilerplate import BITS, WHITESPACE, _class_table, norm_key
 
     assert set(WHITESPACE) == {chr(c) for c in range(0x110000) if chr(c).isspace()}
     t = _class_table()
@@ -352,6 +353,23 @@ def test_line_precheck_classes_match_their_definitions():
         assert bool(t[c] & BITS["lowx"]) == (ch.isspace() or low)
     assert t[0x10000] & BITS["keyx"] and t[0x10000] & BITS["lowx"] and t[0x10000] & BITS["struct"]
     assert not t[0x10000] & BITS["alnum"]
+    # hanx: the Han-range characters norm_key drops (a line without one keeps every Han character in its key)
+    for c in range(0x10000):
+        ch = chr(c)
+        is_han = bool(t[c] & BITS["han"])
+        assert bool(t[c] & BITS["hanx"]) == (is_han and norm_key(ch) != ch), hex(c)
+
+
+def test_dot_rule_positions_equal_the_regex():
+    """``CharStats.dot_ok`` (regex for few dots, code points for many) = the matches of ``\\.(?!\\d)``."""
+    from qc.resources.boilerplate import CharStats
+
+    rng = random.Random(5)
+    alpha = ["."] * 3 + list("0１a中 \n") + ["\U0001d7d8", "\U0001d7d9", "x"]
+    for k in range(600):
+        t = "".join(rng.choice(alpha) for _ in range(rng.randint(0, 40 if k < 400 else 3000)))
+        ref = [m.start() for m in re.finditer(r"\.(?!\d)", t)]
+        assert CharStats(t).dot_ok().tolist() == ref
 
 
 def test_stamp_edge_prefilter_equals_the_regex():

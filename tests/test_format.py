@@ -143,6 +143,42 @@ def test_duplicate_block_points_to_first_occurrence(ruleset):
     assert text[fs[0].start:fs[0].end] == a + "\n" + b
 
 
+def test_duplicate_lines_same_with_the_line_memo(ruleset):
+    """FM05 keeps each distinct line's key across documents: a page checked again after others
+    (memo filled), or with another min_chars, gives what it gives on its own."""
+    from qc.detectors import format as fmt
+
+    a = "第一段讲的是这座小镇的历史和它的变化。"
+    texts = ["\n".join(["# 标题：小镇的十年变化", a, "短行", a, "  " + a + " ", "![图](x.png)", "> " + a]),
+             "\n".join(["短行", "短行", "## 标题：小镇的十年变化", "标题：小镇的十年变化", "123456789012", "123456789012"])]
+    ref = []
+    for t in texts:
+        fmt._DUP_MEMO.clear()
+        ref.append([(f.start, f.end, f.message) for f in _findings(ruleset, {"FM05"}, [_doc(t)])])
+    assert ref[0] and ref[1]
+    for _ in range(2):
+        for t, want in zip(texts, ref):
+            assert [(f.start, f.end, f.message) for f in _findings(ruleset, {"FM05"}, [_doc(t)])] == want
+    doc = _doc(texts[0])
+    got = {m: list(fmt.duplicate_lines(doc, None, {"min_chars": m})) for m in (5, 30)}
+    fmt._DUP_MEMO.clear()
+    assert {m: list(fmt.duplicate_lines(doc, None, {"min_chars": m})) for m in (30, 5)} == got
+
+
+def test_stripped_digit_pattern_leads():
+    """FM03 skips a pattern when none of its lead characters is in the text: every match of every
+    pattern starts with one of them."""
+    from qc.detectors.format import _STRIPPED_LEADS, _STRIPPED_PATTERNS
+
+    rng = random.Random(4)
+    alpha = list("第届次月日约名余位万%％ 年其签0１一十") + ["中"] * 4
+    for _ in range(3000):
+        t = "".join(rng.choice(alpha) for _ in range(rng.randint(1, 12)))
+        for (pat, _bad), lead in zip(_STRIPPED_PATTERNS, _STRIPPED_LEADS):
+            for m in pat.finditer(t):
+                assert t[m.start()] in lead, (pat.pattern, t)
+
+
 # --- near duplicates ---------------------------------------------------------------------------
 
 def _article(rng, n=8):

@@ -39,6 +39,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from functools import lru_cache, partial
+from itertools import repeat
 from typing import NamedTuple
 
 from ..model import Hit
@@ -310,13 +311,12 @@ def classify_lines(doc, profile, params: dict) -> list[Line]:
     for s, e, line in doc.lines():
         if e <= fm_end:
             continue
-        lead = line.lstrip()
-        if lead:
-            t = lead.rstrip()
+        t = line.strip()  # the same object when nothing is stripped (CPython), as for most lines
+        if t:
             ev = memo_get(t)
             if ev is None:
                 miss.append(len(raw))
-            raw.append((s, e, t, s + len(line) - len(lead)))
+            raw.append((s, e, t, s if t is line else s + line.find(t)))  # t starts after the leading whitespace
             evs.append(ev)
     if not raw:
         return []
@@ -329,25 +329,25 @@ def classify_lines(doc, profile, params: dict) -> list[Line]:
             if len(t) <= _MEMO_MAX_LEN:
                 memo[t] = evs[i]
 
-    # document-level context: is punctuation present at all (stripped-punctuation text makes
-    # "no punctuation" meaningless as a line signal)
+    # document-level context (one pass over the lines' evidence): is punctuation present at all
+    # (stripped-punctuation text makes "no punctuation" meaningless as a line signal), and is the
+    # text hard-wrapped (old pages, plain-text archives: many lines of one width are prose pieces)
     good_chars = p["good_chars"]
-    long_ev = [ev for ev in evs if ev[1] >= good_chars]
-    punct_doc = True
-    if long_ev:
-        with_punct = sum(1 for ev in long_ev if ev[3])
-        punct_doc = with_punct >= 0.3 * len(long_ev)
-
-    # hard-wrapped text (old pages, plain-text archives): many lines of one width are prose pieces
-    wrap = 0
-    if long_ev:
-        widths: dict[int, int] = {}
-        for ev in long_ev:
-            w = ev[1]
+    n_long = with_punct = 0
+    widths: dict[int, int] = {}
+    for ev in evs:
+        w = ev[1]
+        if w >= good_chars:
+            n_long += 1
+            if ev[3]:
+                with_punct += 1
             widths[w] = widths.get(w, 0) + 1
+    punct_doc = with_punct >= 0.3 * n_long if n_long else True
+    wrap = 0
+    if n_long:
         w, c = max(widths.items(), key=lambda kv: (kv[1], kv[0]))
         around = c + widths.get(w - 1, 0) + widths.get(w + 1, 0)
-        if around >= 5 and around >= 0.25 * len(long_ev):
+        if around >= 5 and around >= 0.25 * n_long:
             wrap = w
 
     ldf = profile.get("line_df") if profile is not None else None
@@ -355,30 +355,36 @@ def classify_lines(doc, profile, params: dict) -> list[Line]:
     if ldf is not None and getattr(ldf, "n_docs", 0) >= p["repeat_min_docs"]:
         repeat_min = p["repeat_min_docs"]
         df = getattr(ldf, "df", None)
+        hs = [ev[2] for ev in evs]  # None: no key (too long)
         if isinstance(df, dict):
-            get = df.get
-            repeats = [get(ev[2], 1) if ev[2] is not None else 1 for ev in evs]
+            repeats = list(map(df.get, hs, repeat(1)))  # a hash is an int: None is never a key
         else:  # another line_df object: ask it by key
-            repeats = [ldf.get("".join(r[2].split()).lower()) if ev[2] is not None else 1 for r, ev in zip(raw, evs)]
-        short_enough = [r for ev, r in zip(evs, repeats) if ev[2] is not None]
-        if not (len(short_enough) >= 5 and sum(1 for r in short_enough if r >= repeat_min) > p["repeat_max_share"] * len(short_enough)):
-            repeated = [r >= repeat_min for r in repeats]
+            repeats = [ldf.get("".join(r[2].split()).lower()) if h is not None else 1 for r, h in zip(raw, hs)]
+        n_keyed = len(hs) - hs.count(None)
+        flags = [r >= repeat_min for r in repeats]
+        if repeat_min > 1:  # lines without a key (count 1) are never repeated
+            n_rep = flags.count(True)
+        else:
+            n_rep = sum(1 for h, f in zip(hs, flags) if f and h is not None)
+        if not (n_keyed >= 5 and n_rep > p["repeat_max_share"] * n_keyed):
+            repeated = flags
         # else: this document is (nearly) a copy of another: its lines are not furniture
 
     cls: list[str] = []
     kinds: list[str | None] = []
+    add_cls, add_kind = cls.append, kinds.append
     get_b = memo_b.get
-    for i, ev in enumerate(evs):
+    for i, (ev, rp, r) in enumerate(zip(evs, repeated if repeated is not None else repeat(False), raw)):
         if ev[0] is not None:
-            cls.append(BAD)
-            kinds.append(ev[0])
+            add_cls(BAD)
+            add_kind(ev[0])
             continue
-        if repeated is not None and repeated[i]:
+        if rp:
             # evidence, not a verdict: its neighbours decide (a heading such as 参考文献 repeats too)
-            cls.append(WEAK)
-            kinds.append("repeated")
+            add_cls(WEAK)
+            add_kind("repeated")
             continue
-        t = raw[i][2]
+        t = r[2]
         b = get_b(t)
         if b is None:
             b = _evidence_b(t, ev, lex, p)
@@ -387,23 +393,23 @@ def classify_lines(doc, profile, params: dict) -> list[Line]:
                     memo_b.clear()
                 memo_b[t] = b
         if b[0] is not None:
-            cls.append(b[0])
-            kinds.append(b[1])
+            add_cls(b[0])
+            add_kind(b[1])
         elif i < 3 and ev[1] <= 80 and _title_bar(t, lex):
-            cls.append(BAD)
-            kinds.append("title")
+            add_cls(BAD)
+            add_kind("title")
         elif not punct_doc:
-            cls.append(b[6])
-            kinds.append(None)
+            add_cls(b[6])
+            add_kind(None)
         elif b[2] is not None:
-            cls.append(BAD)
-            kinds.append(b[2])
+            add_cls(BAD)
+            add_kind(b[2])
         else:
             c = b[3]
             if c is None:
                 c = GOOD if (wrap and b[5] and abs(ev[1] - wrap) <= 1) else b[4]
-            cls.append(c)
-            kinds.append(None)
+            add_cls(c)
+            add_kind(None)
 
     ns = [ev[1] for ev in evs]
     final = _resolve(cls, kinds, ns, raw, p, punct_doc)
@@ -422,7 +428,8 @@ def _evidence_a(text: str, raw: list, idx: list[int], evs: list, lex) -> None:
     is its own ``norm_key``/whitespace-free lowercase key.
 
     Stage A tuple: (strong kind, n, key hash, punct_any, han, npunct, func, flags, norm key or
-    None, whitespace-free lowercase key or None, ends_sentence or None)."""
+    None — also when it holds more Han characters than the longest lexicon key, so that no line
+    entry can match —, whitespace-free lowercase key or None, ends_sentence or None)."""
     import numpy as np
 
     cs = char_stats(text)
@@ -438,10 +445,14 @@ def _evidence_a(text: str, raw: list, idx: list[int], evs: list, lex) -> None:
     if (se < te).any():  # a line over 4000 characters is measured on its first 4000
         han_c, clause_c, func_c = cs.span_counts(("han", "clause", fset), ts, se)
     han_l, npunct_l, func_l = han_c.tolist(), clause_c.tolist(), func_c.tolist()
-    ends_l = _ends_sentence_at(cs.cps, ts, te)
+    if k <= 24:  # a few lines: ask Python directly (the numpy version costs a dozen calls per document)
+        ends_l = [None if raw[i][2][-1] == ")" else ends_sentence(raw[i][2]) for i in idx]
+    else:
+        ends_l = _ends_sentence_at(cs.cps, ts, te)
 
     DEC, CRUMB, ASTRAL = BITS["dec"], BITS["crumb"], BITS["astral"]
-    ALNUM, STRUCT, KEYX, LOWX = BITS["alnum"], BITS["struct"], BITS["keyx"], BITS["lowx"]
+    ALNUM, STRUCT, KEYX, LOWX, HANX = BITS["alnum"], BITS["struct"], BITS["keyx"], BITS["lowx"], BITS["hanx"]
+    max_key = lex.max_key_len
     strong_get = lex.strong_lines.get
     blake2b, from_bytes = hashlib.blake2b, int.from_bytes
     for j, i in enumerate(idx):
@@ -468,7 +479,9 @@ def _evidence_a(text: str, raw: list, idx: list[int], evs: list, lex) -> None:
         if f & STRUCT or dec or not f & ALNUM or "http" in t or "www." in t:
             has_digit = dec and (not f & ASTRAL or _HAS_DIGIT.search(t) is not None)
             kind = _strong_structure(t, lex, n, has_digit, f & CRUMB != 0, f & ALNUM != 0)
-        if kind is None and n <= 60:
+        if kind is None and n <= 60 and (han_l[j] <= max_key or f & HANX):
+            # (otherwise the key keeps more Han characters than any lexicon key has: no entry can match;
+            # han_l counts the first 4000 characters, a lower bound)
             key = norm_key(t) if f & KEYX else t
             if key:
                 kind = strong_get(key)
@@ -692,12 +705,53 @@ def merge_line_blocks(doc, is_match, kind: str, min_lines: int = 1):
 
 @detector("punctuation_lines")
 def punctuation_lines(doc, profile, params):
+    """Only lines without a letter or digit (no ``alnum`` class bit, from one numpy reduction over
+    the document's lines) can be punctuation-only: the others are not looked at. A line with a
+    letter or digit is neither blank nor a match, so it ends a block: two candidate lines are in
+    one block only when they are neighbours (blank lines are candidates too, and are skipped)."""
+    import numpy as np
+
+    min_chars = int(params["min_chars"])
+
     def match(line: str) -> bool:
         t = line.strip()
-        return (_PUNCT_LINE.fullmatch(line) is not None and len(t) >= int(params["min_chars"])
+        return (_PUNCT_LINE.fullmatch(line) is not None and len(t) >= min_chars
                 and not _ELLIPSIS_LINE.fullmatch(t))
 
-    yield from merge_line_blocks(doc, match, "punctuation-only line")
+    lines = list(doc.lines())
+    if not lines:
+        return
+    k = len(lines)
+    starts = np.fromiter((ln[0] for ln in lines), dtype=np.int64, count=k)
+    ends = np.fromiter((ln[1] for ln in lines), dtype=np.int64, count=k)
+    # an empty line's span reads the character after it (its newline) or a 0: no alnum bit either way
+    flags = char_stats(doc.text).span_flags(starts, ends)
+    cand = np.flatnonzero((flags & BITS["alnum"]) == 0).tolist()
+    if not cand:
+        return
+    fm_end = doc.front_matter_span[1] if doc.front_matter_span else 0
+    kind = "punctuation-only line"
+    start = end = None
+    count = 0
+    prev = -2
+    for i in cand:
+        s, e, line = lines[i]
+        if start is not None and i != prev + 1:  # a line with a letter or digit came between
+            if count >= 1:
+                yield Hit(start, end, f"{kind}: {count} line{'s' if count > 1 else ''}", suggestion="")
+            start = None
+        prev = i
+        if not line.strip() or e <= fm_end:
+            continue
+        if match(line):
+            if start is None:
+                start, count = s, 0
+            end, count = e, count + 1
+        elif start is not None:
+            yield Hit(start, end, f"{kind}: {count} line{'s' if count > 1 else ''}", suggestion="")
+            start = None
+    if start is not None:
+        yield Hit(start, end, f"{kind}: {count} line{'s' if count > 1 else ''}", suggestion="")
 
 
 punctuation_lines.param_defaults = {"min_chars": 1}

@@ -67,6 +67,8 @@ _STRIPPED_PATTERNS = [
     # 增长% : a percent sign right after Han text
     (re.compile(r"[%％]"), None),
 ]
+# the characters a match of each pattern above starts with
+_STRIPPED_LEADS = ["第", "月", "约", "余", "%％"]
 MEASURE_TOKENS = {"个", "名", "位", "家", "项", "场", "份", "届", "次", "支", "件", "种", "台", "部", "条", "所", "座",
                   "万", "亿", "余", "人次", "万元", "亿元", "万人", "余名", "余位", "余家", "余人", "余万", "约名", "场分"}
 
@@ -185,7 +187,9 @@ def _numeral_like(tok: str) -> bool:
 def stripped_digits(doc, profile, params):
     text = doc.text
     found: list[tuple[int, int]] = []
-    for pat, bad_prev in _STRIPPED_PATTERNS:
+    for (pat, bad_prev), lead in zip(_STRIPPED_PATTERNS, _STRIPPED_LEADS):
+        if not any(c in text for c in lead):
+            continue  # every match starts with one of these characters (str search beats the regex scan)
         for m in pat.finditer(text):
             a, b = m.span()
             prev = text[a - 1] if a else ""
@@ -298,12 +302,38 @@ def truncation(doc, profile, params):
 truncation.param_defaults = {"min_line_chars": 20, "closed_share": 0.6}
 
 
+_DUP_SKIP = ""      # a line FM05 ignores without ending a block (blank, image/link markup)
+_DUP_BREAK = "\n"   # a line FM05 does not compare and that ends a block (short, no letter); never a key
+_DUP_MEMO: dict = {}  # min_chars -> {raw line: key, _DUP_SKIP or _DUP_BREAK}
+_DUP_MEMO_MAX = 1 << 14  # lines per table (emptied when full); furniture lines repeat across pages
+_DUP_MEMO_MAX_LEN = 200  # longer lines are rarely repeated: not kept
+
+
+def _dup_key(line: str, min_chars: int) -> str:
+    """What FM05 compares line ``line`` on: whitespace removed, leading Markdown heading/quote/list
+    markers dropped, lowercased; ``_DUP_SKIP`` for blank and markup lines, ``_DUP_BREAK`` for a
+    line shorter than ``min_chars`` or without a letter."""
+    key = "".join(line.split()).lstrip("#>*-").lower()
+    if not key or key.startswith(("![", "[![", "http", "www.")):
+        return _DUP_SKIP  # markup lines (images, links) are boilerplate's business
+    if len(key) < min_chars or not any(ch.isalpha() for ch in key):
+        return _DUP_BREAK
+    return key
+
+
 @detector("duplicate_lines")
 def duplicate_lines(doc, profile, params):
+    """A line's key is computed once per distinct line text (bounded memo across documents)."""
     min_chars = int(params["min_chars"])
     seen: dict[str, int] = {}
     block: list[tuple[int, int, int]] = []  # (start, end, first line no)
     fm_end = doc.front_matter_span[1] if doc.front_matter_span else 0
+    memo = _DUP_MEMO.get(min_chars)
+    if memo is None:
+        if len(_DUP_MEMO) >= 8:
+            _DUP_MEMO.clear()
+        memo = _DUP_MEMO[min_chars] = {}
+    get = memo.get
 
     def flush():
         if block:
@@ -317,18 +347,23 @@ def duplicate_lines(doc, profile, params):
     for no, (s, e, line) in enumerate(doc.lines(), 1):
         if e <= fm_end:
             continue
-        key = "".join(line.split()).lstrip("#>*-").lower()
+        key = get(line)
+        if key is None:
+            key = _dup_key(line, min_chars)
+            if len(line) <= _DUP_MEMO_MAX_LEN:
+                if len(memo) >= _DUP_MEMO_MAX:
+                    memo.clear()
+                memo[line] = key
         if not key:
             continue
-        if key.startswith(("![", "[![", "http", "www.")):
-            continue  # markup lines (images, links) are boilerplate's business
-        if len(key) < min_chars or not any(ch.isalpha() for ch in key):
+        if key is _DUP_BREAK:
             if block:
                 yield from flush()
                 block = []
             continue
-        if key in seen:
-            block.append((s, e, seen[key]))
+        first = seen.get(key)
+        if first is not None:
+            block.append((s, e, first))
         else:
             seen[key] = no
             if block:

@@ -23,6 +23,7 @@ from . import trie_regex
 
 
 _NOT_LETTER = re.compile(r"[\W\d_]+")
+_DOT_OK = re.compile(r"\.(?!\d)")  # the dot rule of the ``clause`` and ``punct`` classes
 
 
 def norm_key(s: str) -> str:
@@ -43,6 +44,7 @@ class BoilerplateLexicon:
     site_suffixes: tuple[str, ...]
     function_set: str = ""  # the characters of ``function_chars`` (for ``CharStats.prefix_set``)
     phrases_lower: re.Pattern | None = None  # ``phrases`` without re.I, for text with no cased non-ASCII
+    max_key_len: int = 0  # the longest key of ``strong_lines`` and ``weak_lines``
 
 
 def _split(entry: str, name: str) -> tuple[str, str]:
@@ -102,7 +104,8 @@ def _load(lex_dirs: str) -> BoilerplateLexicon:
     chars = "".join(sorted(set("".join(lexicon(params, "boilerplate_function_chars.txt")))))
     func = re.compile(f"[{re.escape(chars)}]") if chars else re.compile(r"(?!x)x")
     suffixes = tuple(sorted(lexicon(params, "boilerplate_site_suffixes.txt"), key=len, reverse=True))
-    return BoilerplateLexicon(strong, weak, phrases, phrase_kind, func, suffixes, chars, phrases_lower)
+    max_key_len = max(map(len, [*strong, *weak]), default=0)
+    return BoilerplateLexicon(strong, weak, phrases, phrase_kind, func, suffixes, chars, phrases_lower, max_key_len)
 
 
 def boilerplate_lexicon(params: dict) -> BoilerplateLexicon:
@@ -135,8 +138,10 @@ CLASS_CHARS = {
 STRUCT_CHARS = "![]【(（|｜>»›＞→ \u3000\xa0前天"
 WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006" \
              "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"  # = every c with c.isspace()
+# ``hanx``   a ``han`` character that norm_key drops (unassigned: U+FA6E, U+FA6F, U+FADA–U+FAFF): a
+#            line without one keeps all its Han characters in its key, so the key is at least that long
 BITS = {name: 1 << i for i, name in enumerate(("han", *CLASS_CHARS, "dec", "cased", "astral", "dot",
-                                               "alnum", "struct", "keyx", "lowx"))}
+                                               "alnum", "struct", "keyx", "lowx", "hanx"))}
 _ASTRAL = 0x10000
 
 
@@ -167,6 +172,11 @@ def _class_table():
             t[c] |= keyx
         if ch.isspace() or low_changes:
             t[c] |= lowx
+    for lo, hi in HAN_RANGES:
+        for c in range(lo, hi + 1):
+            ch = chr(c)
+            if not ch.isalnum() or ch.isdecimal():
+                t[c] |= BITS["hanx"]
     t[_ASTRAL] = BITS["astral"] | dec | cased | BITS["struct"] | keyx | lowx
     return t
 
@@ -239,14 +249,19 @@ class CharStats:
         return self._cls
 
     def dot_ok(self):
-        """Positions of ``\\.(?!\\d)`` matches: a full stop not followed by a decimal digit."""
+        """Positions of ``\\.(?!\\d)`` matches: a full stop not followed by a decimal digit. A text
+        with few dots asks the regex itself (its scan for the literal costs less than a dozen numpy
+        passes over the text); one with many uses the code points."""
         if self._dots is None:
             import numpy as np
 
-            if "." not in self.text:
+            text = self.text
+            ndots = text.count(".")
+            if not ndots:
                 self._dots = np.zeros(0, dtype=np.int64)
+            elif ndots <= 256:
+                self._dots = np.array([m.start() for m in _DOT_OK.finditer(text)], dtype=np.int64)
             else:
-                text = self.text
                 dots = np.flatnonzero(self.cps == 46)
                 nxt = dots + 1
                 inside = nxt < len(text)
