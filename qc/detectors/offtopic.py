@@ -1286,34 +1286,53 @@ def _headline_runs(doc, params) -> list[tuple[list[tuple[int, int]], int]]:
     lines = list(doc.lines())
     if not lines:
         return []
-    _, cum = _han_index(doc.text)  # Han count of a line = of its stripped text
-    bounds = np.array([(s, e) for s, e, _ in lines], dtype=np.int64)
-    han = cum[bounds[:, 1]] - cum[bounds[:, 0]]
-    if int(np.count_nonzero(han >= min_line_han)) < min_items:
+    ix = _text_index(doc.text)
+    m = len(lines)
+    starts, ends = ix.line_bounds()  # the lines of doc.lines(), and an empty one after a final newline
+    starts, ends = starts[:m], ends[:m]
+    han = ix.cum[ends] - ix.cum[starts]  # Han count of a line = of its stripped text
+    enough = han >= min_line_han
+    if int(np.count_nonzero(enough)) < min_items:
         return []  # not enough lines with Han enough to be headlines for even one block
+    # Lines that may be headlines (a stripped line is at least its Han count long) and lines that
+    # surely end a run (Han, so neither blank nor date-only when over _DATE_ONLY_MAX_HAN, and not
+    # a headline). Runs restart after every such line, so only the stretches between them that
+    # hold min_items possible headlines are walked line by line, exactly as before.
+    maybe = enough & ((ends - starts <= max_chars) | (han <= max_chars))
+    breaks = ((han > _DATE_ONLY_MAX_HAN) & ~maybe).nonzero()[0]
+    cm = np.empty(m + 1, dtype=np.int64)
+    cm[0] = 0
+    maybe.cumsum(out=cm[1:])
+    lo = np.concatenate(([0], breaks + 1))
+    hi = np.concatenate((breaks, [m]))
+    keep = (cm[hi] - cm[lo]) >= min_items
+    if not keep.any():
+        return []
     blocks = []
-    cur: list[tuple[int, int]] = []
-    dates = 0
-    for (s, e, line), h in zip(lines, han.tolist()):
-        if h > _DATE_ONLY_MAX_HAN:  # not a date-only line; Han, so not blank either
-            if h >= min_line_han and (len(line) <= max_chars or len(line.strip()) <= max_chars):
-                cur.append((s, e))
-                continue
-        else:
-            st = line.strip()
-            if not st:
-                continue
-            if _DATE_ONLY.match(st):
-                dates += 1
-                continue
-            if len(st) <= max_chars and h >= min_line_han:
-                cur.append((s, e))
-                continue
-        if len(cur) >= min_items:
+    han_list = han.tolist()
+    for a, z in zip(lo[keep].tolist(), hi[keep].tolist()):
+        cur: list[tuple[int, int]] = []
+        dates = 0
+        for (s, e, line), h in zip(lines[a:z], han_list[a:z]):
+            if h > _DATE_ONLY_MAX_HAN:  # not a date-only line; Han, so not blank either
+                if h >= min_line_han and (len(line) <= max_chars or len(line.strip()) <= max_chars):
+                    cur.append((s, e))
+                    continue
+            else:
+                st = line.strip()
+                if not st:
+                    continue
+                if _DATE_ONLY.match(st):
+                    dates += 1
+                    continue
+                if len(st) <= max_chars and h >= min_line_han:
+                    cur.append((s, e))
+                    continue
+            if len(cur) >= min_items:
+                blocks.append((cur, dates))
+            cur, dates = [], 0
+        if len(cur) >= min_items:  # line z ends the run (or there is none)
             blocks.append((cur, dates))
-        cur, dates = [], 0
-    if len(cur) >= min_items:
-        blocks.append((cur, dates))
     return blocks
 
 
@@ -1328,27 +1347,29 @@ class _DocTerms:
         self.tf = np.bincount(self.inv, minlength=self.vocab.size).astype(float)
         stopped = np.bincount(self.inv, weights=st.astype(float), minlength=self.vocab.size) >= self.tf
         self.scale = idf[self.vocab] * np.where(stopped, stop_factor, 1.0)
-        self.w = self._weight(self.tf, self.scale)
+        self.w = (1.0 + np.log(self.tf)) * self.scale  # = _weight: every term occurs
         self.norm2 = float(self.w @ self.w)
 
     @staticmethod
     def _weight(tf: np.ndarray, scale: np.ndarray) -> np.ndarray:
-        out = np.zeros_like(tf)
-        nz = tf > 0
-        out[nz] = (1.0 + np.log(tf[nz])) * scale[nz]
-        return out
+        """(1 + log tf) · scale, and 0 where tf is 0."""
+        return np.where(tf > 0, (1.0 + np.log(np.maximum(tf, 1.0))) * scale, 0.0)
 
     def terms(self, s: int, e: int) -> tuple[np.ndarray, np.ndarray]:
         """(vocabulary indices, term frequencies) of the bigrams starting in [s, e - 1)."""
-        i, j = np.searchsorted(self.pos, s), np.searchsorted(self.pos, e - 1)
+        i, j = self.pos.searchsorted((s, e - 1)).tolist()
         if j <= i:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
-        ids = np.sort(self.inv[i:j])  # = np.unique(..., return_counts=True), by one sort
+        ids = self.inv[i:j].copy()  # = np.unique(..., return_counts=True), by one sort
+        ids.sort()
         first = np.empty(ids.size, dtype=bool)
         first[0] = True
         np.not_equal(ids[1:], ids[:-1], out=first[1:])
-        at = np.flatnonzero(first)
-        return ids[at], np.diff(np.append(at, ids.size)).astype(float)
+        at = first.nonzero()[0]
+        tf = np.empty(at.size)  # = np.diff(np.append(at, ids.size)).astype(float)
+        np.subtract(at[1:], at[:-1], out=tf[:-1])
+        tf[-1] = ids.size - at[-1]
+        return ids[at], tf
 
     def vector(self, s: int, e: int):
         ids, tf = self.terms(s, e)
@@ -1425,7 +1446,7 @@ def unrelated_headlines(doc, profile, params):
         rest_w, rest_norm = terms.rest_weights(b_ids, b_tf)
         if rest_norm <= 0:
             continue
-        b_w = terms._weight(b_tf, terms.scale[b_ids])
+        b_w = (1.0 + np.log(b_tf)) * terms.scale[b_ids]  # = _weight: every count here is >= 1
         b_norm = float(np.sqrt(b_w @ b_w))
         block_sim = float(b_w @ rest_w) / (b_norm * rest_norm) if b_norm else 0.0
         if block_sim >= float(params["max_block_similarity"]):
