@@ -1020,26 +1020,63 @@ _MD_HEADING = re.compile(r"^#{1,6}\s+")
 _FM_TITLE = re.compile(r"^title\s*:\s*", re.I)
 
 
+# _MD_HEADING at a line start of a whole text (its whitespace may not run into the next line)
+_MD_HEADING_AT = re.compile(r"#{1,6}[^\S\n]+")
+_NON_SPACE = re.compile(r"\S")  # what str.strip() keeps (both use the same Unicode whitespace test)
+
+
 def _title_lines(doc) -> list[tuple[int, int]]:
     """Spans of the lines that hold a title: the first content line, Markdown headings, a front
-    matter ``title:`` value."""
-    out = []
-    first = True
+    matter ``title:`` value. The first non-blank line is found by a regex search and the heading
+    lines by ``str.find`` instead of a Python pass over every line; front matter lines are read
+    one by one as before."""
+    text = doc.text
     fm = doc.front_matter_span
-    for s, e, line in doc.lines():
-        if not line.strip():
-            continue
-        if fm and fm[0] <= s < fm[1]:
-            m = _FM_TITLE.match(line)
-            if m:
-                out.append((s + m.end(), e))
-            continue
-        m = _MD_HEADING.match(line)
-        if m:
-            out.append((s + m.end(), e))
-        elif first:
-            out.append((s, e))
-        first = False
+    starts = doc.line_starts
+    n = len(text)
+
+    def end_of(i: int) -> int:
+        return starts[i + 1] - 1 if i + 1 < len(starts) else n
+
+    def in_fm(s: int) -> bool:
+        return bool(fm) and fm[0] <= s < fm[1]
+
+    out = []
+    if fm:
+        for i in range(bisect.bisect_left(starts, fm[0]), bisect.bisect_left(starts, fm[1])):
+            s, e = starts[i], end_of(i)
+            line = text[s:e]
+            if line.strip():  # (so never the empty line after a final newline, which lines() omits)
+                m = _FM_TITLE.match(line)
+                if m:
+                    out.append((s + m.end(), e))
+    first = None  # the first non-blank line outside the front matter
+    pos = 0
+    while True:
+        m = _NON_SPACE.search(text, pos)
+        if m is None:
+            break
+        i = bisect.bisect_right(starts, m.start()) - 1
+        if not in_fm(starts[i]):
+            first = i
+            break
+        pos = end_of(i) + 1
+    # lines starting with "#" (str.find: far cheaper than a regex tried at every line start)
+    heads = [0] if text.startswith("#") else []
+    nl = text.find("\n#")
+    while nl != -1:
+        heads.append(nl + 1)
+        nl = text.find("\n#", nl + 2)
+    for at in heads:
+        m = _MD_HEADING_AT.match(text, at)  # its whitespace ends in the line, as _MD_HEADING's does
+        if m and not in_fm(at):
+            i = bisect.bisect_right(starts, at) - 1
+            out.append((m.end(), end_of(i)))
+            if i == first:
+                first = None  # the first line is a heading: reported as one
+    if first is not None:
+        out.append((starts[first], end_of(first)))
+    out.sort()
     return out
 
 
@@ -1117,23 +1154,29 @@ def _repeat_candidates(cp: np.ndarray, han: np.ndarray | None = None) -> np.ndar
     but the last, the character pair cp[i], cp[i+1] (both word characters) recurs p positions
     later, p in [_UNIT_MIN, _UNIT_MAX + _SEP_MAX]; and those ``_COPIES - 1`` starts lie within
     ``(_COPIES - 2) * p_max`` positions of the first. A position is a candidate when it has the
-    recurring pair and at least ``_COPIES - 1`` such positions lie in that window from it."""
+    recurring pair and at least ``_COPIES - 1`` such positions lie in that window from it. Pairs
+    are compared by a 32-bit code (equal pairs have equal codes; the rare unequal pair with the
+    same code only adds a candidate, which the regex then rejects)."""
     n = cp.size
     p_max = _UNIT_MAX + _SEP_MAX
     if n < _UNIT_MIN * _COPIES:
         return np.zeros(0, dtype=np.int64)
     low = cp | 32  # ASCII letters folded to lower case (no other code point lands on a-z)
     word = (_han_mask(cp) if han is None else han) | ((cp >= 48) & (cp <= 57)) | ((low >= 97) & (low <= 122))
-    pc = (cp[:-1].astype(np.uint64) << np.uint64(21)) | cp[1:].astype(np.uint64)
+    pc = (cp[:-1] << np.uint32(11)) ^ cp[1:]  # uint32 (wraps): half the memory of an exact pair key
     rec = np.zeros(pc.size, dtype=bool)
+    eq = np.empty(pc.size, dtype=bool)
     for p in range(_UNIT_MIN, p_max + 1):
         if p < pc.size:
-            np.logical_or(rec[:-p], pc[:-p] == pc[p:], out=rec[:-p])
+            np.equal(pc[:-p], pc[p:], out=eq[:-p])
+            rec[:-p] |= eq[:-p]
     rec &= word[:-1] & word[1:]
     if not rec.any():
         return np.zeros(0, dtype=np.int64)
-    cs = np.concatenate(([0], np.cumsum(rec)))
-    at = np.flatnonzero(rec)
+    cs = np.empty(rec.size + 1, dtype=np.int64)
+    cs[0] = 0
+    rec.cumsum(out=cs[1:])
+    at = rec.nonzero()[0]
     span = (_COPIES - 2) * p_max + 1  # positions i .. i + (_COPIES - 2) * p_max
     within = cs[np.minimum(at + span, rec.size)] - cs[at]
     return at[within >= _COPIES - 1]
@@ -1169,19 +1212,21 @@ def _stuffing_lines(doc, suffixes: tuple[str, ...]) -> tuple[list, dict, set]:
     can find something."""
     lines = list(doc.lines())
     ix = _text_index(doc.text)
-    starts = np.array([ls for ls, _, _ in lines], dtype=np.int64)
+    starts, ends = ix.line_bounds()  # doc.lines(), and an empty line after a final newline
+    starts, ends = starts[:len(lines)], ends[:len(lines)]
     rep_lines: dict[int, list[int]] = {}
     # the repeat test only runs on lines of 12..5000 characters
-    rep = _repeat_candidates(ix.cp, ix.mask) if any(12 <= le - ls <= 5000 for ls, le, _ in lines) else []
+    size = ends - starts
+    rep = _repeat_candidates(ix.cp, ix.mask) if ((size >= 12) & (size <= 5000)).any() else []
     if len(rep):
-        for i, p in zip((np.searchsorted(starts, rep, side="right") - 1).tolist(), rep.tolist()):
+        for i, p in zip((starts.searchsorted(rep, side="right") - 1).tolist(), rep.tolist()):
             rep_lines.setdefault(i, []).append(p - lines[i][0])
     pat = _suffix_pattern(suffixes)
     if pat is None:
         return lines, rep_lines, set(range(len(lines)))
     # a line holding a suffix holds a finditer match start (matches never cross a newline)
     hits = [m.start() for m in pat.finditer(doc.text)]
-    suf_lines = set((np.searchsorted(starts, hits, side="right") - 1).tolist()) if hits else set()
+    suf_lines = set((starts.searchsorted(hits, side="right") - 1).tolist()) if hits else set()
     return lines, rep_lines, suf_lines
 
 
