@@ -304,28 +304,26 @@ def classify_lines(doc, profile, params: dict) -> list[Line]:
     _lex, memo, memo_b = memo_entry
     memo_get = memo.get
 
-    fm_end = doc.front_matter_span[1] if doc.front_matter_span else 0
-    raw: list[tuple[int, int, str, int]] = []  # (start, end, stripped text, offset of the stripped text)
-    evs: list = []
-    miss: list[int] = []
-    for s, e, line in doc.lines():
-        if e <= fm_end:
-            continue
-        t = line.strip()  # the same object when nothing is stripped (CPython), as for most lines
-        if t:
-            ev = memo_get(t)
-            if ev is None:
-                miss.append(len(raw))
-            raw.append((s, e, t, s if t is line else s + line.find(t)))  # t starts after the leading whitespace
-            evs.append(ev)
-    if not raw:
+    # the non-blank lines outside the front matter, stripped (list comprehensions and maps: the
+    # per-line work of a page whose lines were seen before is mostly these few C-level passes)
+    lines = list(doc.lines())
+    if doc.front_matter_span:
+        fm_end = doc.front_matter_span[1]
+        lines = [ln for ln in lines if ln[1] > fm_end]
+    texts = [ln[2].strip() for ln in lines]  # the same object when nothing is stripped (CPython)
+    if "" in texts:
+        lines = [ln for ln, t in zip(lines, texts) if t]
+        texts = [t for t in texts if t]
+    if not texts:
         return []
-    if miss:
-        _evidence_a(doc.text, raw, miss, evs, lex)
+    evs = list(map(memo_get, texts))
+    if None in evs:
+        miss = [i for i, ev in enumerate(evs) if ev is None]
+        _evidence_a(doc.text, lines, texts, miss, evs, lex)
         if len(memo) + len(miss) > _MEMO_MAX:
             memo.clear()
         for i in miss:
-            t = raw[i][2]
+            t = texts[i]
             if len(t) <= _MEMO_MAX_LEN:
                 memo[t] = evs[i]
 
@@ -359,7 +357,7 @@ def classify_lines(doc, profile, params: dict) -> list[Line]:
         if isinstance(df, dict):
             repeats = list(map(df.get, hs, repeat(1)))  # a hash is an int: None is never a key
         else:  # another line_df object: ask it by key
-            repeats = [ldf.get("".join(r[2].split()).lower()) if h is not None else 1 for r, h in zip(raw, hs)]
+            repeats = [ldf.get("".join(t.split()).lower()) if h is not None else 1 for t, h in zip(texts, hs)]
         n_keyed = len(hs) - hs.count(None)
         flags = [r >= repeat_min for r in repeats]
         if repeat_min > 1:  # lines without a key (count 1) are never repeated
@@ -374,7 +372,7 @@ def classify_lines(doc, profile, params: dict) -> list[Line]:
     kinds: list[str | None] = []
     add_cls, add_kind = cls.append, kinds.append
     get_b = memo_b.get
-    for i, (ev, rp, r) in enumerate(zip(evs, repeated if repeated is not None else repeat(False), raw)):
+    for i, (ev, rp, t) in enumerate(zip(evs, repeated if repeated is not None else repeat(False), texts)):
         if ev[0] is not None:
             add_cls(BAD)
             add_kind(ev[0])
@@ -384,7 +382,6 @@ def classify_lines(doc, profile, params: dict) -> list[Line]:
             add_cls(WEAK)
             add_kind("repeated")
             continue
-        t = r[2]
         b = get_b(t)
         if b is None:
             b = _evidence_b(t, ev, lex, p)
@@ -412,12 +409,12 @@ def classify_lines(doc, profile, params: dict) -> list[Line]:
             add_kind(None)
 
     ns = [ev[1] for ev in evs]
-    final = _resolve(cls, kinds, ns, raw, p, punct_doc)
-    return list(map(_new_line, zip([r[0] for r in raw], [r[1] for r in raw], [r[2] for r in raw], ns, cls, kinds, final)))
+    final = _resolve(cls, kinds, ns, texts, p, punct_doc)
+    return list(map(_new_line, zip([ln[0] for ln in lines], [ln[1] for ln in lines], texts, ns, cls, kinds, final)))
 
 
-def _evidence_a(text: str, raw: list, idx: list[int], evs: list, lex) -> None:
-    """Fill ``evs[i]`` for the lines ``raw[i]``, ``i`` in ``idx``, with the first stage of a
+def _evidence_a(text: str, lines: list, texts: list, idx: list[int], evs: list, lex) -> None:
+    """Fill ``evs[i]`` for the lines ``lines[i]`` (stripped: ``texts[i]``), ``i`` in ``idx``, with the first stage of a
     line's own evidence: its counts and class flags, its strong kind (structure or whole-line
     lexicon, which no document context overrides) and the ``line_df`` hash of its key.
 
@@ -434,8 +431,11 @@ def _evidence_a(text: str, raw: list, idx: list[int], evs: list, lex) -> None:
 
     cs = char_stats(text)
     k = len(idx)
-    ts = np.fromiter((raw[i][3] for i in idx), dtype=np.int64, count=k)
-    te = ts + np.fromiter((len(raw[i][2]) for i in idx), dtype=np.int64, count=k)
+    tl = [texts[i] for i in idx]
+    # where each stripped text starts: after the leading whitespace of its line
+    ts = np.array([ln[0] if t is ln[2] else ln[0] + ln[2].find(t) for ln, t in zip([lines[i] for i in idx], tl)],
+                  dtype=np.int64)
+    te = ts + np.fromiter(map(len, tl), dtype=np.int64, count=k)
     fset = "set:" + lex.function_set
     ws_c, han_c, clause_c, func_c = cs.span_counts(("ws5", "han", "clause", fset), ts, te)
     n_l = ((te - ts) - ws_c).tolist()
@@ -445,8 +445,8 @@ def _evidence_a(text: str, raw: list, idx: list[int], evs: list, lex) -> None:
     if (se < te).any():  # a line over 4000 characters is measured on its first 4000
         han_c, clause_c, func_c = cs.span_counts(("han", "clause", fset), ts, se)
     han_l, npunct_l, func_l = han_c.tolist(), clause_c.tolist(), func_c.tolist()
-    if k <= 24:  # a few lines: ask Python directly (the numpy version costs a dozen calls per document)
-        ends_l = [None if raw[i][2][-1] == ")" else ends_sentence(raw[i][2]) for i in idx]
+    if k <= 48:  # a few lines: ask Python directly (the numpy version costs a dozen calls per document)
+        ends_l = [None if t[-1] == ")" else ends_sentence(t) for t in tl]
     else:
         ends_l = _ends_sentence_at(cs.cps, ts, te)
 
@@ -455,8 +455,7 @@ def _evidence_a(text: str, raw: list, idx: list[int], evs: list, lex) -> None:
     max_key = lex.max_key_len
     strong_get = lex.strong_lines.get
     blake2b, from_bytes = hashlib.blake2b, int.from_bytes
-    for j, i in enumerate(idx):
-        t = raw[i][2]
+    for j, (i, t) in enumerate(zip(idx, tl)):
         n = n_l[j]
         f = flags_l[j]
         dec = f & DEC != 0
@@ -590,7 +589,7 @@ _UNDECIDED_RUN = re.compile(r"[SWN]+")
 _RAIL_KINDS = frozenset(("timestamp", "related", "link", "url"))
 
 
-def _resolve(cls: list[str], kinds: list, ns: list[int], raw: list, p: dict, punct_doc: bool = True) -> list[bool]:
+def _resolve(cls: list[str], kinds: list, ns: list[int], texts: list[str], p: dict, punct_doc: bool = True) -> list[bool]:
     """Decide the unclear lines from their neighbours: is each line boilerplate. ``cls`` (local
     classes) and ``kinds`` are updated in place (headline/date rail items become BAD ``list``
     lines; boilerplate lines without a kind get ``context``).
@@ -608,7 +607,7 @@ def _resolve(cls: list[str], kinds: list, ns: list[int], raw: list, p: dict, pun
         if ns[i] <= max_item:
             ka, kb = kinds[i - 1], kinds[i + 1]
             if (ka == "timestamp" or kb == "timestamp") and ka in _RAIL_KINDS and kb in _RAIL_KINDS:
-                t = raw[i][2]
+                t = texts[i]
                 if t.count("。") + t.count("！") + t.count("？") <= 1:  # one sentence at most
                     lists.append(i)
     if lists:
@@ -642,7 +641,7 @@ def _resolve(cls: list[str], kinds: list, ns: list[int], raw: list, p: dict, pun
                 near_right = last_near > i
                 final[i] = "G" if (a == "B" and near_left) or (b == "B" and near_right) else "B"
             else:  # NEAR at the edge of a boilerplate block: only a line that ends like a sentence stays
-                t = raw[i][2]
+                t = texts[i]
                 prose = ends_sentence(t) or "。" in t or "！" in t or "？" in t
                 final[i] = "G" if (prose or not punct_doc or ns[i] >= long_chars) else "B"
     # a clean article starts with its title: a first line followed directly by prose is content

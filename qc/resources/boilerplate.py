@@ -15,6 +15,7 @@ any line or span with two lookups instead of a regex call per line (computed onc
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -209,6 +210,15 @@ _LANE16 = 16  # texts below 2**16 - 1 characters: four 16-bit counts per int64 (
 _LANE16_MASK = (1 << _LANE16) - 1  # no lane's prefix count reaches 2**16, so no carry crosses lanes)
 
 
+_LITTLE_ENDIAN = sys.byteorder == "little"
+
+
+@lru_cache(maxsize=64)
+def _has_astral_set(names: tuple[str, ...]) -> bool:
+    """Does a ``set:`` class of ``names`` have astral members (then it is counted on its own)."""
+    return any(nm.startswith("set:") and len(_set_table(nm[4:])[1]) for nm in names)
+
+
 @lru_cache(maxsize=16)
 def _packed_table(names: tuple[str, ...], lane: int = _LANE):
     """int64 table: class i of ``names`` in bits [lane·i, lane·i + lane)."""
@@ -245,7 +255,7 @@ class CharStats:
     @property
     def cls(self):
         if self._cls is None:
-            self._cls = _class_table()[self._idx]
+            self._cls = _class_table().take(self._idx)  # take: faster than indexing with uint32
         return self._cls
 
     def dot_ok(self):
@@ -278,7 +288,7 @@ class CharStats:
 
         if name.startswith("set:"):
             table, astral = _set_table(name[4:])
-            m = table[self._idx]
+            m = table.take(self._idx)
             if len(astral):
                 m &= self.cps < _ASTRAL
                 m |= np.isin(self.cps, astral)
@@ -308,8 +318,8 @@ class CharStats:
             return out
         lane, mask, per = (_LANE16, _LANE16_MASK, 4) if len(self.cps) < _LANE16_MASK else (_LANE, _LANE_MASK, 3)
         for g in range(0, len(names), per):
-            grp = tuple(nm for nm in names[g:g + per])
-            if any(nm.startswith("set:") and len(_set_table(nm[4:])[1]) for nm in grp):
+            grp = tuple(names[g:g + per])
+            if _has_astral_set(grp):
                 for k, name in enumerate(grp):  # a set with astral members: one class at a time
                     p = self.prefix(name)
                     out[g + k] = p[ends] - p[starts]
@@ -317,12 +327,20 @@ class CharStats:
             key = ("packed", grp, lane)
             p = self._prefix.get(key)
             if p is None:
-                p = np.zeros(len(self.cps) + 1, dtype=np.int64)
-                np.cumsum(_packed_table(grp, lane)[self._idx], out=p[1:])
+                p = np.empty(len(self.cps) + 1, dtype=np.int64)
+                p[0] = 0
+                np.add.accumulate(_packed_table(grp, lane).take(self._idx), out=p[1:])
                 self._prefix[key] = p
             d = p[ends] - p[starts]
+            if lane == _LANE16 and _LITTLE_ENDIAN:  # the 16-bit lanes are the int64's uint16 words
+                lanes = d.view(np.uint16).reshape(len(d), 4).astype(np.int64)
+            else:
+                lanes = None
             for k, name in enumerate(grp):
-                c = (d >> (lane * k)) & mask if k else d & mask
+                if lanes is not None:
+                    c = lanes[:, k]
+                else:
+                    c = (d >> (lane * k)) & mask if k else d & mask
                 if name in ("clause", "punct"):
                     dots = self.dot_ok()
                     if len(dots):
