@@ -784,7 +784,7 @@ def _foreign_spans_memo(text: str, params: dict) -> list[tuple[int, int]]:
 
 def _foreign_spans(text: str, params: dict) -> list[tuple[int, int]]:
     min_chars = int(params.get("min_foreign_chars", 150))
-    if not _LONG_LETTERS.search(text):  # cheap pre-check: no long letter run at all
+    if not _has_run(text, "letters", 12):  # cheap pre-check: no long letter run at all
         return []
     spans = None
     try:
@@ -820,7 +820,7 @@ def _encoded_spans(text: str, min_chars: int) -> list[tuple[int, int]]:
 def foreign_block(doc, profile, params):
     text = doc.text
     spans = [(a, b, "pinyin") for a, b in _foreign_spans_memo(text, params)]
-    if params["encoded_blobs"] and len(text) >= 200 and _LONG_ALNUM.search(text):
+    if params["encoded_blobs"] and len(text) >= 200 and _has_run(text, "base64", 200):
         spans += [(a, b, "encoded") for a, b in _encoded_spans(text, int(params["min_encoded_chars"]))]
     if not spans:
         return
@@ -840,6 +840,31 @@ def foreign_block(doc, profile, params):
 
 
 _LONG_ALNUM = re.compile(r"[A-Za-z0-9+/]{200}")
+
+
+@lru_cache(maxsize=4)
+def _class_table(kind: str) -> np.ndarray:
+    """Membership of the ASCII code points (and False for every larger one, under ``take(mode=
+    "clip")``) in the character class of _LONG_LETTERS ("letters") or _LONG_ALNUM ("base64")."""
+    chars = "abcdefghijklmnopqrstuvwxyz"
+    if kind == "base64":
+        chars += chars.upper() + "0123456789+/"
+    t = np.zeros(129, dtype=bool)
+    t[[ord(c) for c in chars]] = True
+    return t
+
+
+def _has_run(text: str, kind: str, length: int) -> bool:
+    """``bool(_LONG_LETTERS.search(text))`` (kind "letters", length 12) or
+    ``bool(_LONG_ALNUM.search(text))`` ("base64", 200): does the text hold ``length`` consecutive
+    characters of the class? With numpy over the shared code points: the class positions p_i are
+    increasing, so p_{i+length-1} - p_i = length - 1 exactly when they are consecutive."""
+    if len(text) < length:
+        return False
+    at = _class_table(kind).take(_text_index(text).cp, mode="clip").nonzero()[0]
+    if at.size < length:
+        return False
+    return bool((at[length - 1:] - at[:at.size - length + 1] == length - 1).any())
 
 
 foreign_block.param_defaults = {"min_foreign_chars": 150, "min_context_han": 100, "encoded_blobs": True,
