@@ -929,6 +929,18 @@ def _ftfy_config():
 
 def _latin_bytes(run: str, codec: str, nbsp_spaces: bool) -> list[int] | None:
     """Bytes a Latin-family decode came from; a space inside a UTF-8 sequence was U+00A0."""
+    if not nbsp_spaces or " " not in run:
+        # no space to judge: the stretches between U+FFFD (one lost byte each) are encoded in one
+        # call each (these codecs are stateless); a character ``codec`` lacks takes the loop below
+        try:
+            out = []
+            for k, part in enumerate(run.split("\ufffd")):
+                if k:
+                    out.append(mj.LOST)
+                out.extend(part.encode(codec))
+            return out
+        except UnicodeEncodeError:
+            pass
     out: list[int] = []
     pending = 0  # continuation bytes still expected by the current UTF-8 sequence
     for ch in run:
