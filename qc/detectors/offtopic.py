@@ -893,19 +893,41 @@ def _spam_table(entries: tuple[str, ...]):
 
 @lru_cache(maxsize=8)
 def _spam_prefixes(entries: tuple[str, ...]):
-    """What a match must start with: (first-character lookup table, sorted keys of the first two
-    characters of the entries of two or more characters, code points of one-character entries)."""
+    """What a match must start with: (first-character lookup table, a bitmap of the hashed first
+    two characters of the entries of two or more characters, code points of one-character entries),
+    each with every ASCII case variant (the text is matched ASCII-folded to lower case), so the
+    text's own code points are looked up without folding them."""
     info = _spam_table(entries)[1]
     size = max((ord(c) for w in info for c in w[:2]), default=0) + 1
-    first = np.zeros(size, dtype=bool)
+    first = np.zeros(size + 1, dtype=bool)  # the last entry (False) stands for larger code points
     pairs, singles = set(), set()
+
+    def cased(c: str) -> list[int]:
+        # the code points that ASCII case folding (_ASCII_LOWER) turns into c (entries are lower case)
+        return [ord(c), ord(c) - 32] if "a" <= c <= "z" else [ord(c)]
+
     for w in info:
-        first[ord(w[0])] = True
-        if len(w) >= 2:
-            pairs.add((ord(w[0]) << 21) | ord(w[1]))
-        else:
-            singles.add(ord(w[0]))
-    return first, np.array(sorted(pairs), dtype=np.int64), np.array(sorted(singles), dtype=np.int64)
+        for a in cased(w[0]):
+            first[a] = True
+            if len(w) >= 2:
+                pairs.update((a << 21) | b for b in cased(w[1]))
+            else:
+                singles.add(a)
+    # pair membership as a bitmap over a 20-bit hash of the two code points (see _pair_hash): a
+    # hash collision only adds a candidate start, which the regex then rejects
+    pair_bits = np.zeros(1 << _PAIR_HASH_BITS, dtype=bool)
+    if pairs:
+        keys = np.array(sorted(pairs), dtype=np.int64)
+        pair_bits[_pair_hash((keys >> 21).astype(np.uint32), (keys & 0x1FFFFF).astype(np.uint32))] = True
+    return first, pair_bits, np.array(sorted(singles), dtype=np.int64)
+
+
+_PAIR_HASH_BITS = 20
+
+
+def _pair_hash(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """A 20-bit hash of code point pairs (uint32 arrays; multiplicative, wrapping)."""
+    return (a * np.uint32(0x9E3779B1) + b * np.uint32(0x85EBCA77)) >> np.uint32(32 - _PAIR_HASH_BITS)
 
 
 @lru_cache(maxsize=8)
@@ -929,22 +951,15 @@ def _spam_starts(text: str, entries: tuple[str, ...]) -> list[int]:
     """Positions where a lexicon phrase could start in ``text`` (ASCII folded to lower case): its
     first two characters are those of an entry (or its character is a one-character entry).
     A superset of the match starts; numpy over the document's code points."""
-    first, pairs, singles = _spam_prefixes(entries)
+    first, pair_bits, singles = _spam_prefixes(entries)
     cp = _text_index(text).cp
-    up = (cp >= 65) & (cp <= 90)
-    if up.any():
-        cp = np.where(up, cp + 32, cp)
-    cand = np.flatnonzero(first.take(cp, mode="clip") & (cp < first.size))
-    if not cand.size:
-        return []
-    nxt = cp[np.minimum(cand + 1, cp.size - 1)].astype(np.int64)
-    key = (cp[cand].astype(np.int64) << 21) | nxt
-    ok = np.zeros(cand.size, dtype=bool)
-    if pairs.size:
-        at = np.minimum(np.searchsorted(pairs, key), pairs.size - 1)
-        ok = (pairs[at] == key) & (cand + 1 < cp.size)
-    if singles.size:
-        ok |= np.isin(cp[cand], singles)
+    if not singles.size:
+        # a two-character entry needs a next character: the last one starts none
+        cand = first.take(cp[:-1], mode="clip").nonzero()[0]
+        return cand[pair_bits[_pair_hash(cp[cand], cp[cand + 1])]].tolist()
+    cand = first.take(cp, mode="clip").nonzero()[0]
+    ok = pair_bits[_pair_hash(cp[cand], cp[np.minimum(cand + 1, cp.size - 1)])] & (cand + 1 < cp.size)
+    ok |= np.isin(cp[cand], singles)
     return cand[ok].tolist()
 
 
