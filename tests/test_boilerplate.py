@@ -404,3 +404,35 @@ def test_line_memo_gives_the_same_labels(ruleset):
     for d, (a, b) in zip(reversed(docs), reversed(first)):
         assert labels(d, other) == b
         assert labels(d, params) == a
+
+
+def test_small_memo_generations_give_the_same_answers(ruleset, monkeypatch):
+    """With tiny two-generation memos (tables turned over many times per page, lines moved back
+    from the old generation), BP03 labels, line_df counts and FM05 findings are unchanged."""
+    from qc.detectors import boilerplate as bp
+    from qc.detectors import format as fmt
+
+    rng = random.Random(12)
+    texts = ["\n".join(line for line, _ in build_page(rng, style)) for style in STYLES for _ in range(3)]
+    texts.append(texts[0] + "\n" + texts[1])  # repeated lines inside one page
+    docs = [document_from_text(t, id=f"g{i}") for i, t in enumerate(texts)]
+    profile = build_profile(docs)
+    params = next(r for r in ruleset.rules if r.id == "BP03").params
+
+    def run():
+        bp._MEMO.clear()
+        fmt._DUP_MEMO.clear()
+        c = bp.LineDocFreqContributor()
+        out = []
+        for _ in range(2):
+            for d in docs:
+                out.append([(ln.start, ln.end, ln.cls, ln.kind, ln.boilerplate) for ln in bp.classify_lines(d, profile, params)])
+                out.append(sorted(c.collect(d)))
+                out.append([(h.start, h.end, h.message) for h in fmt.duplicate_lines(d, profile, {"min_chars": 10})])
+        return out
+
+    ref = run()
+    monkeypatch.setattr(bp, "_MEMO_MAX", 3)
+    monkeypatch.setattr(bp.LineDocFreqContributor, "memo_max", 3)
+    monkeypatch.setattr(fmt, "_DUP_MEMO_MAX", 3)
+    assert run() == ref

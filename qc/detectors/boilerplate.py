@@ -154,25 +154,30 @@ class LineDocFreqContributor:
 
     max_len = 200
     cap = 2_000_000
-    memo_max = 1 << 14  # raw line -> hash (-1: no key) kept per instance (≤ 3 MB): furniture lines repeat
+    memo_max = 1 << 14  # raw line -> hash (-1: no key) per generation (two generations, ≤ 6 MB): furniture lines repeat
 
     def __init__(self):
-        self._memo: dict[str, int] = {}
+        self._gens: list[dict[str, int]] = [{}, {}]  # new, old (see _memo_put: lines met again move back)
 
     def collect(self, doc):
         out = set()
         max_len = self.max_len
-        memo = self._memo
-        get = memo.get
+        gens = self._gens
+        get = gens[0].get
         for _s, _e, line in doc.lines():
             h = get(line)
             if h is None:
-                key = "".join(line.split()).lower()  # line_key
-                h = line_hash(key) if 2 <= len(key) <= max_len else -1
+                h = gens[1].pop(line, None) if gens[1] else None
+                if h is None:
+                    key = "".join(line.split()).lower()  # line_key
+                    h = line_hash(key) if 2 <= len(key) <= max_len else -1
                 if len(line) <= 2 * max_len:
-                    if len(memo) >= self.memo_max:
-                        memo.clear()
-                    memo[line] = h
+                    new = gens[0]
+                    if len(new) >= self.memo_max:  # the new generation becomes the old one
+                        gens[1] = new
+                        new = gens[0] = {}
+                        get = new.get
+                    new[line] = h
             if h >= 0:
                 out.add(h)
         return out
@@ -279,9 +284,30 @@ def _title_bar(t: str, lex) -> bool:
 
 # per-line evidence that depends only on the line's text (and the lexicon and parameters), kept
 # across documents: page furniture repeats from page to page, so many short lines are seen before
-_MEMO: dict = {}          # (id(lexicon), parameters) -> (lexicon, {text: stage A}, {text: stage B})
-_MEMO_MAX = 1 << 14       # entries per table (≈ 0.4 KB per line with both stages: ≤ 7 MB); emptied when full
+_MEMO: dict = {}          # (id(lexicon), parameters) -> (lexicon, stage A generations, stage B generations)
+_MEMO_MAX = 1 << 14       # entries per generation (≈ 0.45 KB per line with both stages: ≤ 15 MB in all)
 _MEMO_MAX_LEN = 200       # longer lines are rarely repeated: not kept
+
+
+def _memo_put(gens: list, key: str, value) -> None:
+    """Store in a two-generation memo ``[new, old]``: when the new table is full it becomes the
+    old one (the previous old one is dropped) and a new one starts. Lines met again are moved
+    back into the new table (``_memo_old``), so furniture that keeps repeating stays while lines
+    seen once age out — emptying one table when full instead dropped the furniture with them
+    (on a 6000-page crawl: 122 K stage-A computations instead of 64 K; 51 K with no bound)."""
+    new = gens[0]
+    if len(new) >= _MEMO_MAX:
+        gens[1] = new
+        new = gens[0] = {}
+    new[key] = value
+
+
+def _memo_old(gens: list, key: str):
+    """The value of ``key`` in the old generation (moved into the new one), or None."""
+    v = gens[1].pop(key, None)
+    if v is not None:
+        _memo_put(gens, key, v)
+    return v
 
 
 def classify_lines(doc, profile, params: dict) -> list[Line]:
@@ -300,9 +326,8 @@ def classify_lines(doc, profile, params: dict) -> list[Line]:
     if memo_entry is None or memo_entry[0] is not lex:
         if len(_MEMO) >= 8:
             _MEMO.clear()
-        memo_entry = _MEMO[mkey] = (lex, {}, {})
-    _lex, memo, memo_b = memo_entry
-    memo_get = memo.get
+        memo_entry = _MEMO[mkey] = (lex, [{}, {}], [{}, {}])
+    _lex, gens_a, gens_b = memo_entry
 
     # the non-blank lines outside the front matter, stripped (list comprehensions and maps: the
     # per-line work of a page whose lines were seen before is mostly these few C-level passes)
@@ -316,16 +341,21 @@ def classify_lines(doc, profile, params: dict) -> list[Line]:
         texts = [t for t in texts if t]
     if not texts:
         return []
-    evs = list(map(memo_get, texts))
+    evs = list(map(gens_a[0].get, texts))
     if None in evs:
-        miss = [i for i, ev in enumerate(evs) if ev is None]
-        _evidence_a(doc.text, lines, texts, miss, evs, lex)
-        if len(memo) + len(miss) > _MEMO_MAX:
-            memo.clear()
-        for i in miss:
-            t = texts[i]
-            if len(t) <= _MEMO_MAX_LEN:
-                memo[t] = evs[i]
+        miss = []
+        for i in [i for i, ev in enumerate(evs) if ev is None]:
+            ev = _memo_old(gens_a, texts[i]) if gens_a[1] else None
+            if ev is None:
+                miss.append(i)
+            else:
+                evs[i] = ev
+        if miss:
+            _evidence_a(doc.text, lines, texts, miss, evs, lex)
+            for i in miss:
+                t = texts[i]
+                if len(t) <= _MEMO_MAX_LEN:
+                    _memo_put(gens_a, t, evs[i])
 
     # document-level context (one pass over the lines' evidence): is punctuation present at all
     # (stripped-punctuation text makes "no punctuation" meaningless as a line signal), and is the
@@ -371,7 +401,7 @@ def classify_lines(doc, profile, params: dict) -> list[Line]:
     cls: list[str] = []
     kinds: list[str | None] = []
     add_cls, add_kind = cls.append, kinds.append
-    get_b = memo_b.get
+    get_b = gens_b[0].get
     for i, (ev, rp, t) in enumerate(zip(evs, repeated if repeated is not None else repeat(False), texts)):
         if ev[0] is not None:
             add_cls(BAD)
@@ -384,11 +414,11 @@ def classify_lines(doc, profile, params: dict) -> list[Line]:
             continue
         b = get_b(t)
         if b is None:
-            b = _evidence_b(t, ev, lex, p)
-            if len(t) <= _MEMO_MAX_LEN:
-                if len(memo_b) >= _MEMO_MAX:
-                    memo_b.clear()
-                memo_b[t] = b
+            b = gens_b[0].get(t) or _memo_old(gens_b, t)  # (the new table may have changed meanwhile)
+            if b is None:
+                b = _evidence_b(t, ev, lex, p)
+                if len(t) <= _MEMO_MAX_LEN:
+                    _memo_put(gens_b, t, b)
         if b[0] is not None:
             add_cls(b[0])
             add_kind(b[1])

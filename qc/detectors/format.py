@@ -304,8 +304,9 @@ truncation.param_defaults = {"min_line_chars": 20, "closed_share": 0.6}
 
 _DUP_SKIP = ""      # a line FM05 ignores without ending a block (blank, image/link markup)
 _DUP_BREAK = "\n"   # a line FM05 does not compare and that ends a block (short, no letter); never a key
-_DUP_MEMO: dict = {}  # min_chars -> {raw line: key, _DUP_SKIP or _DUP_BREAK}
-_DUP_MEMO_MAX = 1 << 14  # lines per table (emptied when full); furniture lines repeat across pages
+_DUP_MEMO: dict = {}  # min_chars -> [new, old] generations of {raw line: key, _DUP_SKIP or _DUP_BREAK}
+_DUP_MEMO_MAX = 1 << 14  # lines per generation (the full new one becomes the old one; lines met again
+                         # move back to the new one): furniture lines repeat across pages
 _DUP_MEMO_MAX_LEN = 200  # longer lines are rarely repeated: not kept
 
 
@@ -328,12 +329,12 @@ def duplicate_lines(doc, profile, params):
     seen: dict[str, int] = {}
     block: list[tuple[int, int, int]] = []  # (start, end, first line no)
     fm_end = doc.front_matter_span[1] if doc.front_matter_span else 0
-    memo = _DUP_MEMO.get(min_chars)
-    if memo is None:
+    gens = _DUP_MEMO.get(min_chars)
+    if gens is None:
         if len(_DUP_MEMO) >= 8:
             _DUP_MEMO.clear()
-        memo = _DUP_MEMO[min_chars] = {}
-    get = memo.get
+        gens = _DUP_MEMO[min_chars] = [{}, {}]
+    get = gens[0].get
 
     def flush():
         if block:
@@ -349,11 +350,16 @@ def duplicate_lines(doc, profile, params):
             continue
         key = get(line)
         if key is None:
-            key = _dup_key(line, min_chars)
+            key = gens[1].pop(line, None) if gens[1] else None
+            if key is None:
+                key = _dup_key(line, min_chars)
             if len(line) <= _DUP_MEMO_MAX_LEN:
-                if len(memo) >= _DUP_MEMO_MAX:
-                    memo.clear()
-                memo[line] = key
+                new = gens[0]
+                if len(new) >= _DUP_MEMO_MAX:
+                    gens[1] = new
+                    new = gens[0] = {}
+                    get = new.get
+                new[line] = key
         if not key:
             continue
         if key is _DUP_BREAK:
