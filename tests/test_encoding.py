@@ -343,3 +343,44 @@ def test_guess_char_equals_a_dictionary_scan():
         assert got == reference(cands, left, right), (left, right)
         n_guessed += got is not None
     assert n_guessed > 300
+
+
+def test_latin_bytes_fast_path_equals_the_per_character_loop():
+    """EN09's ``_latin_bytes`` encodes a run with no space to judge in one call per stretch between
+    U+FFFD: the same bytes as the per-character loop (kept for spaces and characters the codec
+    lacks), on random runs of Latin-1/cp1252/cp1250 images, U+FFFD, ?, spaces and Han."""
+    import random
+
+    from qc.detectors import encoding as enc
+    from qc.resources import mojibake as mj
+
+    def reference(run, codec, nbsp_spaces):
+        out, pending = [], 0
+        for ch in run:
+            if ch == "\ufffd":
+                b = [mj.LOST]
+            elif ch == " " and nbsp_spaces and pending:
+                b = [0xA0]
+            else:
+                try:
+                    b = list(ch.encode(codec))
+                except UnicodeEncodeError:
+                    try:
+                        b = list(ch.encode("latin-1"))
+                    except UnicodeEncodeError:
+                        return None
+            for x in b:
+                if pending and (0x80 <= x <= 0xBF or x == mj.LOST):
+                    pending -= 1
+                else:
+                    pending = 1 if 0xC2 <= x <= 0xDF else 2 if 0xE0 <= x <= 0xEF else 3 if 0xF0 <= x <= 0xF4 else 0
+            out.extend(b)
+        return out
+
+    rnd = random.Random(11)
+    alphabet = [chr(c) for c in range(0x80, 0x180)] + list("?\ufffd  aZ!中\u2013\u2014\u201c\u20ac\u0192\x81\x8d\u0151")
+    for _ in range(20000):
+        run = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 10)))
+        codec = rnd.choice(["cp1252", "latin-1", "cp1250"])
+        nbsp = rnd.random() < 0.7
+        assert enc._latin_bytes(run, codec, nbsp) == reference(run, codec, nbsp), (run, codec, nbsp)
