@@ -1186,6 +1186,16 @@ _REPEAT = re.compile(rf"([{HAN_CLASS}A-Za-z0-9]{{{_UNIT_MIN},{_UNIT_MAX}}}?)"
                      rf"(?:[\s,，、|｜/_\-]{{0,{_SEP_MAX}}}\1){{{_COPIES - 1},}}")
 
 
+@lru_cache(maxsize=1)
+def _word_table() -> np.ndarray:
+    """The word characters of _REPEAT's unit (HAN_CLASS, A-Z, a-z, 0-9) as a code point table (the
+    last entry, False, stands for every larger code point under ``take(mode="clip")``)."""
+    t = _is_han(np.arange(0x30001, dtype=np.uint32))
+    t[-1] = False
+    t[48:58] = t[65:91] = t[97:123] = True
+    return t
+
+
 def _repeat_candidates(cp: np.ndarray, han: np.ndarray | None = None) -> np.ndarray:
     """Positions where a _REPEAT match could start (a superset, by a necessary condition).
 
@@ -1201,8 +1211,7 @@ def _repeat_candidates(cp: np.ndarray, han: np.ndarray | None = None) -> np.ndar
     p_max = _UNIT_MAX + _SEP_MAX
     if n < _UNIT_MIN * _COPIES:
         return np.zeros(0, dtype=np.int64)
-    low = cp | 32  # ASCII letters folded to lower case (no other code point lands on a-z)
-    word = (_han_mask(cp) if han is None else han) | ((cp >= 48) & (cp <= 57)) | ((low >= 97) & (low <= 122))
+    word = _word_table().take(cp, mode="clip")  # Han, ASCII letters and digits
     pc = (cp[:-1] << np.uint32(11)) ^ cp[1:]  # uint32 (wraps): half the memory of an exact pair key
     rec = np.zeros(pc.size, dtype=bool)
     eq = np.empty(pc.size, dtype=bool)
@@ -1264,10 +1273,38 @@ def _stuffing_lines(doc, suffixes: tuple[str, ...]) -> tuple[list, dict, set]:
     pat = _suffix_pattern(suffixes)
     if pat is None:
         return lines, rep_lines, set(range(len(lines)))
-    # a line holding a suffix holds a finditer match start (matches never cross a newline)
-    hits = [m.start() for m in pat.finditer(doc.text)]
-    suf_lines = set((starts.searchsorted(hits, side="right") - 1).tolist()) if hits else set()
+    # a line holding a suffix holds a finditer match start (matches never cross a newline), and
+    # one of its positions where a suffix occurs (a start of the pattern) is a candidate below
+    text = doc.text
+    pre = _suffix_prefixes(suffixes)
+    if pre is None:
+        hits = [m.start() for m in pat.finditer(text)]
+        return lines, rep_lines, set((starts.searchsorted(hits, side="right") - 1).tolist()) if hits else set()
+    first, pair_bits = pre
+    cp = ix.cp
+    cand = first.take(cp[:-1], mode="clip").nonzero()[0]
+    cand = cand[pair_bits[_pair_hash(cp[cand], cp[cand + 1])]]
+    suf_lines: set[int] = set()
+    for i, p in zip((starts.searchsorted(cand, side="right") - 1).tolist(), cand.tolist()):
+        if i not in suf_lines and pat.match(text, p):
+            suf_lines.add(i)
     return lines, rep_lines, suf_lines
+
+
+@lru_cache(maxsize=8)
+def _suffix_prefixes(suffixes: tuple[str, ...]):
+    """(first-character table, hashed first-pair bitmap) of the suffixes, as for the spam lexicon
+    (_spam_prefixes, without case variants: the suffix regex is case-sensitive); None when some
+    suffix has a single character (then the regex scans the whole text)."""
+    if any(len(x) < 2 for x in suffixes):
+        return None
+    a = np.array([ord(x[0]) for x in suffixes], dtype=np.uint32)
+    b = np.array([ord(x[1]) for x in suffixes], dtype=np.uint32)
+    first = np.zeros(int(a.max()) + 2, dtype=bool)  # the last entry (False): larger code points
+    first[a] = True
+    pair_bits = np.zeros(1 << _PAIR_HASH_BITS, dtype=bool)
+    pair_bits[_pair_hash(a, b)] = True
+    return first, pair_bits
 
 
 def _repeat_matches(line: str, candidates: list[int]) -> list:
