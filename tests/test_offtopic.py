@@ -297,6 +297,31 @@ def test_leave_out_similarities_match_direct_computation():
                 assert abs(sims[i] - want) < 1e-9
 
 
+def test_small_document_path_gives_the_same_floats(monkeypatch):
+    """_leave_out_small (Python, few segments) adds the same terms in the same order as the numpy
+    path's cumulative sums: every similarity is the same float, radius 0-2, any alive mask."""
+    import numpy as np
+    from qc.detectors import offtopic as ot
+
+    rng = np.random.default_rng(5)
+    for trial in range(40):
+        n = int(rng.integers(1, 30))
+        occ = int(rng.integers(50, 1500))
+        seg = np.sort(rng.integers(0, n, occ))
+        bucket = rng.integers(0, 300 if trial % 2 else 1 << 18, occ)
+        stop = rng.random(occ) < 0.3
+        idf = rng.random(1 << 18).astype(np.float32) + 0.5
+        vecs = ot.SegmentVectors(ot.SegmentVectors.pack(seg, bucket, stop), n, idf, 0.3)
+        for radius in (0, 1, 2):
+            near = vecs.near_dots(2 * radius)
+            for alive in (np.ones(n, dtype=bool), rng.random(n) < 0.6):
+                monkeypatch.setattr(ot, "SMALL_SEGMENTS", -1)
+                big = ot._similarities(vecs, alive, radius, near)
+                monkeypatch.setattr(ot, "SMALL_SEGMENTS", 10 ** 9)
+                small = ot._similarities(vecs, alive, radius, near)
+                assert big.tobytes() == small.tobytes()
+
+
 def test_key_index_ignores_stale_table_entries():
     import numpy as np
     from qc.detectors import offtopic as ot

@@ -28,6 +28,7 @@ short list of related links whose titles share no words with the article.
 from __future__ import annotations
 
 import bisect
+import math
 import re
 import threading
 from functools import lru_cache
@@ -458,6 +459,7 @@ class SegmentVectors:
         self.nonempty = self.n_bigrams > 0
         self._self2 = None
         self._geometry = None
+        self._geometry_lists = None
 
     @staticmethod
     def pack(seg: np.ndarray, buckets: np.ndarray, is_stop: np.ndarray) -> np.ndarray:
@@ -488,7 +490,15 @@ class SegmentVectors:
 
         got = (j, inside, -dot(*own), dot(*cross))
         self._geometry = (key, got, near)  # keeps ``near`` alive so its id stays its own
+        self._geometry_lists = None
         return got
+
+    def geometry_lists(self) -> tuple[list, list, list, list]:
+        """The arrays of the last ``leave_out_geometry`` as nested Python lists (for small documents,
+        where a Python loop over the segments costs less than numpy's per-call overhead)."""
+        if self._geometry_lists is None:
+            self._geometry_lists = tuple(a.tolist() for a in self._geometry[1])
+        return self._geometry_lists
 
     def centre_dots(self, live: np.ndarray) -> tuple[float, np.ndarray]:
         """(|c|², c·v_i for every segment i) where c is the sum of the ``live`` segments' vectors."""
@@ -591,6 +601,9 @@ def _median(x: np.ndarray) -> float:
     return v[h] if len(v) % 2 else (v[h - 1] + v[h]) / 2
 
 
+SMALL_SEGMENTS = 12  # documents with at most this many segments take _leave_out_small (measured crossover: ~16)
+
+
 def _similarities(vecs: SegmentVectors, alive: np.ndarray, radius: int = 0, near=None) -> np.ndarray:
     """Cosine of each segment with the sum of the alive segments, leaving out the segment itself
     and its ``radius`` neighbours on each side (so a spliced passage cut into several windows does
@@ -600,6 +613,8 @@ def _similarities(vecs: SegmentVectors, alive: np.ndarray, radius: int = 0, near
     live = alive & vecs.nonempty
     c2, cdot = vecs.centre_dots(live)
     j, inside, neg_own, cross_dot = vecs.leave_out_geometry(radius, near)
+    if n <= SMALL_SEGMENTS:
+        return _leave_out_small(vecs, live, c2, cdot)
     m = inside & live[j]
     k = j.shape[0]
     # num = cdot - own[0] - own[1] - …;  r2 = c2 - 2·cen[0] + cross[0, 0] + cross[0, 1] + … -
@@ -620,6 +635,33 @@ def _similarities(vecs: SegmentVectors, alive: np.ndarray, radius: int = 0, near
     sims = np.zeros(n)
     sims[ok] = num[ok] / np.sqrt(r2[ok])
     return sims
+
+
+def _leave_out_small(vecs: SegmentVectors, live: np.ndarray, c2: float, cdot: np.ndarray) -> np.ndarray:
+    """The rest of ``_similarities`` as a Python loop over the segments: the same terms added in
+    the same order as the rows of its cumulative sums (a masked-out term adds 0.0 here too), so
+    every similarity is the same float. Below ~16 segments this costs less than the ~20 numpy
+    calls it replaces (≈ 55 instead of 80 µs); above, more."""
+    j, inside, neg_own, cross_dot = vecs.geometry_lists()
+    cd, lv, ne = cdot.tolist(), live.tolist(), vecs.nonempty.tolist()
+    k = len(j)
+    offsets = range(k)
+    sims = [0.0] * vecs.n
+    for i in range(vecs.n):
+        m = [inside[d][i] and lv[j[d][i]] for d in offsets]
+        num = cd[i]
+        for d in offsets:
+            num += neg_own[d][i] if m[d] else 0.0
+        r2 = c2
+        for a in offsets:
+            ma = m[a]
+            r2 += -2.0 * cd[j[a][i]] if ma else 0.0
+            row = cross_dot[a]
+            for b in offsets:
+                r2 += row[b][i] if ma and m[b] else 0.0
+        if ne[i] and r2 > 1e-12:
+            sims[i] = num / math.sqrt(r2)
+    return np.array(sims)
 
 
 def topic_outliers(text: str, profile, params: dict, skip=None):
