@@ -17,7 +17,7 @@ from . import __version__
 from .engine import Engine, ScanStats
 from .errors import ConfigError
 from .readers import ReadOptions
-from .report.files import (ReportWriter, SourceRollup, SpooledRows, Totals, summary_frame,
+from .report.files import (ReportWriter, SourceRollup, SpooledRows, Totals, row_text, summary_frame,
                            write_summary_streaming)
 from .rules import RuleSet, load_rules
 
@@ -100,11 +100,14 @@ def scan(
         for unit, res in eng.run_units([os.fspath(p) for p in paths], profile_paths=profile_paths,
                                        exclude=exclude, only=only):
             where = writer.write(unit, res.rows, res.serialised) if writer is not None else [("", None)] * len(res)
-            for row, (rel, line) in zip(res.rows, where):
+            for row, halves, (rel, line) in zip(res.rows, res.halves, where):
                 row["report"] = rel
                 if line is not None:
                     row["report_line"] = line
-                rows.append(row)
+                if keep_reports:
+                    rows.append(row)
+                else:
+                    rows.append(row, row_text(halves, rel, line))
                 tot.add(row)
                 rollup.add(row)
                 if on_row:

@@ -201,11 +201,14 @@ class Cache:
 
     # --- stat memo -------------------------------------------------------------------------
     @staticmethod
-    def stat_key(path: str, *extra: Any) -> tuple | None:
-        try:
-            st = os.stat(path)
-        except OSError:
-            return None
+    def stat_key(path: str, *extra: Any, st: os.stat_result | None = None) -> tuple | None:
+        """(absolute path, size, mtime, inode, *extra), or None if ``path`` cannot be stat'ed;
+        ``st``: its ``os.stat`` result if the caller has it already."""
+        if st is None:
+            try:
+                st = os.stat(path)
+            except OSError:
+                return None
         return (os.path.abspath(path), st.st_size, st.st_mtime_ns, st.st_ino, *extra)
 
     def memo_get(self, skey: tuple | None) -> Any:

@@ -80,12 +80,11 @@ def walk(paths: list[str], suffixes: tuple[str, ...] | None = None) -> tuple[lis
             errors: list[OSError] = []
             for dirpath, dirnames, filenames in os.walk(p, onerror=errors.append, followlinks=False):
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                rel_dir = os.path.relpath(dirpath, p)  # once per folder: = relpath(file, p) minus the name
                 for fn in filenames:
                     if fn.startswith(".") or not _suffix_ok(fn, suffixes):
                         continue
-                    full = os.path.join(dirpath, fn)
-                    rel = os.path.relpath(full, p)
-                    entries.append((rel, full))
+                    entries.append((fn if rel_dir == "." else os.path.join(rel_dir, fn), os.path.join(dirpath, fn)))
             for e in errors:
                 if e.filename and os.path.normpath(e.filename) != os.path.normpath(p):
                     rel = os.path.relpath(e.filename, p)

@@ -19,6 +19,7 @@ import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
+from stat import S_ISREG
 from typing import Any, Callable, Iterator
 
 from . import __version__
@@ -268,24 +269,37 @@ def serialize_report(report: dict[str, Any]) -> str:
 
 class UnitResult:
     """One work unit's results: per report its summary row (``report`` left empty for the writer
-    to fill), its bytes as written (UTF-8 JSON), and the report dict itself. Pickled (to the
-    parent process) the report dicts travel as one opaque blob; from the cache they come from a
+    to fill), that row's ``summary.json`` text around the report fields (``row_halves``), the
+    report's bytes as written (UTF-8 JSON), and the report dict itself. Pickled (to the parent
+    process) the report dicts travel as one opaque blob; from the cache they come from a
     separate entry read by ``load``. Either way they are only unpickled when ``reports`` is
     read: a scan that just writes reports and the summary, as a warm re-scan does, never
-    rebuilds them."""
+    rebuilds them, and encodes no JSON."""
 
-    __slots__ = ("rows", "serialised", "used", "_reports", "_blob", "_load")
+    __slots__ = ("rows", "halves", "serialised", "used", "_reports", "_blob", "_load")
 
     def __init__(self, reports: list[dict[str, Any]] | None, used: tuple[str, ...] = (), *,
-                 rows: list[dict[str, Any]] | None = None, serialised: list[bytes] | None = None,
-                 load: Callable[[], list[dict[str, Any]]] | None = None) -> None:
+                 rows: list[dict[str, Any]] | None = None, halves: list[tuple[str, str]] | None = None,
+                 serialised: list[bytes] | None = None, load: Callable[[], list[dict[str, Any]]] | None = None) -> None:
         if reports is not None:
-            from .report.files import summary_row
+            from .report.files import row_halves, summary_row
 
             rows = [summary_row(r, "") for r in reports]
+            halves = [row_halves(r) for r in rows]
             serialised = [serialize_report(r).encode("utf-8") for r in reports]
-        self.rows, self.serialised, self.used = rows, serialised, used
+        self.rows, self.halves, self.serialised, self.used = rows, halves, serialised, used
         self._reports, self._blob, self._load = reports, None, load
+
+    def cached(self) -> tuple:
+        """What the cache's ``check/`` entry holds (see ``from_cached``)."""
+        return self.rows, self.halves, self.serialised, self.used
+
+    @classmethod
+    def from_cached(cls, got: Any, load: Callable[[], list[dict[str, Any]]]) -> UnitResult | None:
+        if not (isinstance(got, tuple) and len(got) == 4):
+            return None  # corrupt, or another layout
+        rows, halves, serialised, used = got
+        return cls(None, used, rows=rows, halves=halves, serialised=serialised, load=load)
 
     @property
     def reports(self) -> list[dict[str, Any]]:
@@ -308,10 +322,10 @@ class UnitResult:
         return len(self.serialised)
 
     def __getstate__(self):
-        return self.rows, self.serialised, self.used, self.blob()
+        return self.cached(), self.blob()
 
     def __setstate__(self, state) -> None:
-        self.rows, self.serialised, self.used, self._blob = state
+        (self.rows, self.halves, self.serialised, self.used), self._blob = state
         self._reports = self._load = None
 
 
@@ -447,11 +461,13 @@ class Engine:
         for src in files:
             fmt = file_format(src.rel)
             try:
-                self.stats.bytes += os.path.getsize(src.path) if os.path.isfile(src.path) else 0
+                st = os.stat(src.path)
+                if S_ISREG(st.st_mode):
+                    self.stats.bytes += st.st_size
             except OSError:
-                pass
+                st = None
             if fmt in ("jsonl", "parquet"):
-                skey = Cache.stat_key(src.path, "plan", self.batch_bytes, self.batch_rows) if cache else None
+                skey = Cache.stat_key(src.path, "plan", self.batch_bytes, self.batch_rows, st=st) if cache else None
                 memo = cache.memo_get(skey) if cache else None
                 if memo is not None:
                     units += [Unit(src, *m) for m in memo]
@@ -461,7 +477,7 @@ class Engine:
                 us = [Unit(src, fmt)]
             if cache is not None:
                 if len(us) == 1 and us[0].sha is None:
-                    skey1 = Cache.stat_key(src.path, "sha")
+                    skey1 = Cache.stat_key(src.path, "sha", st=st)
                     sha = cache.memo_get(skey1)
                     if sha is None and skey1 is not None:
                         try:
@@ -614,9 +630,9 @@ class Engine:
                 if u.sha and i not in hits:
                     bases.setdefault(i, self._check_base(u))
                     used = cache.get("uses", bases[i])
-                    if used is not None:
+                    if used is not None:  # a check/ or reports/ entry gone since is recomputed when read
                         full = self._check_full(bases[i], tuple(used))
-                        if full and cache.has("check", full) and cache.has("reports", full):
+                        if full:
                             hits[i] = full
 
         if cache is not None and self.profile_digests is not None:
@@ -664,10 +680,8 @@ class Engine:
         for i, u in enumerate(units):
             entry = None
             if i in hits:
-                got = cache.get("check", hits[i])
-                if isinstance(got, tuple) and len(got) == 3:
-                    rows, serialised, used = got
-                    entry = UnitResult(None, used, rows=rows, serialised=serialised, load=cached_reports(hits[i], u))
+                entry = UnitResult.from_cached(cache.get("check", hits[i]), cached_reports(hits[i], u))
+                if entry is not None:
                     self.stats.cached_units += 1
             if entry is None:
                 entry = compute_here(u) if i in hits else next(computed)  # in hits: vanished entry
@@ -676,7 +690,7 @@ class Engine:
                     full = self._check_full(base, entry.used)
                     if full:  # the report dicts apart: a warm scan seldom needs them
                         cache.put_bytes("reports", full, entry.blob())
-                        cache.put("check", full, (entry.rows, entry.serialised, entry.used))
+                        cache.put("check", full, entry.cached())
                         cache.put("uses", base, list(entry.used))
             if u.part == u.parts - 1:
                 self.stats.files += 1

@@ -106,15 +106,16 @@ def corpus_ratios(rows: Iterable[dict[str, Any]]) -> dict[str, float]:
     """Character-weighted family ratios over the documents that could be read (one pass: rows
     may be millions, streamed from disk)."""
     total = 0
-    sums = dict.fromkeys(FAMILIES, 0.0)
+    keys = [f"{f}_ratio" for f in FAMILIES]
+    sums = [0.0] * len(keys)
     for r in rows:
         if r.get("status") != "ok":
             continue
         chars, metrics = r["chars"], r["metrics"]
         total += chars
-        for f in FAMILIES:
-            sums[f] += metrics.get(f"{f}_ratio", 0.0) * chars
-    return {f: (round(sums[f] / total, 4) if total else 0.0) for f in FAMILIES}
+        for i, k in enumerate(keys):
+            sums[i] += metrics.get(k, 0.0) * chars
+    return {f: (round(s / total, 4) if total else 0.0) for f, s in zip(FAMILIES, sums)}
 
 
 def evaluate(rows: list[dict[str, Any]], fail_on: str | Policy = "fail", *,
@@ -134,6 +135,7 @@ def evaluate(rows: list[dict[str, Any]], fail_on: str | Policy = "fail", *,
         sev = "warning"
     sev_floor = SEVERITY_RANK[sev] if sev and sev != "never" else None
     by_id = {r["id"]: r for r in reports or []}
+    ratio_limits = [(fam, f"{fam}_ratio", policy.max_ratio[fam]) for fam in FAMILIES if policy.max_ratio.get(fam) is not None]
 
     for row in rows:
         rid = row["id"]
@@ -159,12 +161,8 @@ def evaluate(rows: list[dict[str, Any]], fail_on: str | Policy = "fail", *,
                 fail(rid, f"{len(hits)} {what}{'s' if len(hits) != 1 else ''} at {sev} or above, first "
                           f"{first['rule']} line {first['line']}: {first['message']}")
         # ratios
-        for fam in FAMILIES:
-            m = f"{fam}_ratio"
+        for fam, m, limit in ratio_limits:
             cur = float(row["metrics"].get(m, 0.0))
-            limit = policy.max_ratio.get(fam)
-            if limit is None:
-                continue
             if d is not None:
                 if m in d.worsened and d.worsened[m][1] > limit and any(f["family"] == fam for f in d.new):
                     a, b = d.worsened[m]

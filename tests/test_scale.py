@@ -161,6 +161,32 @@ def test_summary_csv_matches_pandas(corpus, tmp_path):
     assert (out / "summary.csv").read_text("utf-8") == summary_frame(rows[:-1]).to_csv(index=False, lineterminator="\n")
 
 
+def test_summary_row_texts_spliced_from_halves_equal_a_plain_encode(corpus, tmp_path):
+    """A row's summary.json text is cached around its report fields and spliced at write time."""
+    from qc.report.files import _row_json, row_halves, row_text
+
+    res = api.scan([str(corpus), str(SEEDS)], out=tmp_path / "o", select=["EN01"])
+    rows = list(res.rows)
+    assert any("report_line" in r for r in rows) and any("report_line" not in r for r in rows)
+    for row in rows + [dict(rows[0], error="x", report="files/a \"b\".json")]:
+        bare = {k: v for k, v in row.items() if k not in ("report", "report_line")}
+        bare["report"] = ""
+        assert row_text(row_halves(bare), row["report"], row.get("report_line")) == _row_json(row)
+
+
+def test_streamed_summary_equals_kept_summary_in_memory_and_spilled(corpus, tmp_path, monkeypatch):
+    from qc.report import files
+
+    api.scan([str(corpus), str(SEEDS)], out=tmp_path / "kept", select=RULES, keep_reports=True)
+    api.scan([str(corpus), str(SEEDS)], out=tmp_path / "mem", select=RULES, keep_reports=False)
+    monkeypatch.setattr(files.SpooledRows.__init__, "__defaults__", (4,))
+    res = api.scan([str(corpus), str(SEEDS)], out=tmp_path / "disk", select=RULES, keep_reports=False)
+    assert res.rows.path is not None  # spilled
+    for name in ("summary.json", "summary.csv"):
+        want = (tmp_path / "kept" / name).read_bytes()
+        assert (tmp_path / "mem" / name).read_bytes() == want == (tmp_path / "disk" / name).read_bytes()
+
+
 def test_spooled_rows_spill_to_disk_past_the_memory_limit():
     import gc
     import os

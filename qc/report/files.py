@@ -14,9 +14,12 @@ import tempfile
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 FAMILY_KEYS = ("encoding", "script", "pinyin", "offtopic", "boilerplate", "format")
+
+
+_row_json = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode  # a summary.json row: json.dumps(row, same flags)
 
 
 def dumps(obj: Any) -> str:
@@ -179,6 +182,20 @@ def summary_row(report: dict[str, Any], rel: str) -> dict[str, Any]:
     return row
 
 
+def row_halves(row: dict[str, Any]) -> tuple[str, str]:
+    """A summary row's ``summary.json`` text without its ``report``/``report_line`` (which the
+    writer fills in later): the sorted keys before them and after them, each without braces."""
+    head = {k: v for k, v in row.items() if k < "report"}
+    tail = {k: v for k, v in row.items() if k > "report_line"}
+    return _row_json(head)[1:-1], _row_json(tail)[1:-1]
+
+
+def row_text(halves: tuple[str, str], rel: str, line: int | None) -> str:
+    """The row's ``summary.json`` text (= ``_row_json(row)``) from its ``row_halves`` and report place."""
+    mid = '"report": ' + _row_json(rel) + (f', "report_line": {line:d}' if line is not None else "")
+    return "{" + halves[0] + ", " + mid + ", " + halves[1] + "}"
+
+
 class Totals:
     """The summary's ``totals``, accumulated one row at a time (rows may be millions)."""
 
@@ -198,8 +215,9 @@ class Totals:
         self.chars += r["chars"]
         self.findings += r["findings"]
         self.score_sum += r["score"]
+        by_rule = self.by_rule
         for k, v in r["by_rule"].items():
-            self.by_rule[k] = self.by_rule.get(k, 0) + v
+            by_rule[k] = by_rule.get(k, 0) + v
 
     def result(self) -> dict[str, Any]:
         return {
@@ -224,14 +242,20 @@ CSV_COLUMNS = ["id", "path", "status", "score", "verdict", "chars", "encoding", 
                *(f"{f}_ratio" for f in FAMILY_KEYS), "findings", "infos", "warnings", "errors", "error"]
 
 
+_CSV_HEAD = CSV_COLUMNS[:9]
+_CSV_RATIOS = [f"{f}_ratio" for f in FAMILY_KEYS]
+_CSV_SEVERITIES = ("info", "warning", "error")
+
+
 def _csv_record(r: dict[str, Any]) -> list[Any]:
-    rec = {c: r.get(c) for c in CSV_COLUMNS[:9]}
-    rec.update(r["metrics"])
-    rec["findings"] = r["findings"]
-    for sev, n in r["by_severity"].items():
-        rec[f"{sev}s"] = n
-    rec["error"] = r.get("error", "")
-    return ["" if rec.get(c) is None else rec.get(c) for c in CSV_COLUMNS]
+    """One summary row as the CSV's cells (None → empty); metrics hold exactly the family ratios."""
+    m, by_sev = r["metrics"], r["by_severity"]
+    cells = [r.get(c) for c in _CSV_HEAD]
+    cells += [m.get(c) for c in _CSV_RATIOS]
+    cells.append(r["findings"])
+    cells += [by_sev.get(s) for s in _CSV_SEVERITIES]
+    cells.append(r.get("error", ""))
+    return ["" if v is None else v for v in cells]
 
 
 def csv_rows(fh, rows: Iterable[dict[str, Any]], header: bool) -> None:
@@ -355,12 +379,14 @@ class ReportWriter:
 
 
 class SpooledRows:
-    """Summary rows: the first ``in_memory`` rows are kept as they are; past that, all of them go
-    to disk (JSON Lines in a temp file), so a scan of millions of records stays flat in memory.
-    Iterable any number of times (rows are not to be modified); ``len()`` works; ``list()`` loads all."""
+    """Summary rows and their ``summary.json`` texts: the first ``in_memory`` rows are kept as
+    they are; past that, all of them go to disk (their texts, as JSON Lines in a temp file), so a
+    scan of millions of records stays flat in memory. Iterable any number of times (rows are not
+    to be modified); ``texts()`` gives each row's text; ``len()`` works; ``list()`` loads all."""
 
     def __init__(self, in_memory: int = 10_000) -> None:
         self._rows: list[dict[str, Any]] | None = []
+        self._texts: list[str] = []
         self._limit = in_memory
         self._fh = None
         self.path: str | None = None
@@ -373,9 +399,9 @@ class SpooledRows:
         fd, self.path = tempfile.mkstemp(prefix="qc-rows-", suffix=".jsonl")
         self._fh = os.fdopen(fd, "w", encoding="utf-8")
         self._finalizer = weakref.finalize(self, SpooledRows._cleanup, self._fh, self.path)
-        for row in self._rows or ():
-            self._fh.write(dumps_line(row))
-        self._rows = None
+        for text in self._texts:
+            self._fh.write(text + "\n")
+        self._rows, self._texts = None, []
 
     @staticmethod
     def _cleanup(fh, path: str) -> None:
@@ -387,26 +413,36 @@ class SpooledRows:
             except OSError:
                 pass
 
-    def append(self, row: dict[str, Any]) -> None:
+    def append(self, row: dict[str, Any], text: str | None = None) -> None:
+        """Add ``row``; ``text``: its ``summary.json`` text if known (else it is encoded here)."""
+        text = _row_json(row) if text is None else text
         if self._rows is not None:
             self._rows.append(row)
+            self._texts.append(text)
             if len(self._rows) > self._limit:
                 self._spill()
         else:
-            self._fh.write(dumps_line(row))
+            self._fh.write(text + "\n")
         self._n += 1
 
     def __len__(self) -> int:
         return self._n
 
-    def __iter__(self):
+    def texts(self) -> Iterator[str]:
         if self._rows is not None:
-            yield from self._rows
+            yield from self._texts
             return
         self._fh.flush()
         with open(self.path, encoding="utf-8") as f:
             for line in f:
-                yield json.loads(line)
+                yield line[:-1]
+
+    def __iter__(self):
+        if self._rows is not None:
+            yield from self._rows
+            return
+        for text in self.texts():
+            yield json.loads(text)
 
     def __getitem__(self, i: int) -> dict[str, Any]:
         if i < 0:
@@ -478,8 +514,9 @@ def write_summary_streaming(out: Path, rows: Iterable[dict[str, Any]], settings:
                 csv_rows(fcsv, chunk, header)
 
             wrote_header = False
-            for row in rows:
-                f.write(("\n  " if first else ",\n  ") + json.dumps(row, ensure_ascii=False, sort_keys=True))
+            texts = rows.texts() if isinstance(rows, SpooledRows) else map(_row_json, rows)
+            for row, text in zip(rows, texts):
+                f.write(("\n  " if first else ",\n  ") + text)
                 first = False
                 chunk.append(row)
                 if len(chunk) >= 5000:
