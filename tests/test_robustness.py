@@ -7,6 +7,7 @@ bench/fuzz.py; this suite runs a small one.
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -290,3 +291,65 @@ def test_interrupt_during_a_report_write_is_delivered_after_it(tmp_path):
             done.append(True)
     assert done and (tmp_path / "a.json").read_text() == "{}\n"
     assert not list(tmp_path.glob(".tmp-*"))
+
+
+def _write_records(out, reports, parts=1, abort_after=None):
+    """Feed ``reports`` (bytes) to a ReportWriter as the records of one source in ``parts`` units."""
+    from types import SimpleNamespace
+
+    from qc.report.files import ReportWriter
+
+    w = ReportWriter(out)
+    n = max(1, -(-len(reports) // parts))
+    chunks = [reports[i:i + n] for i in range(0, len(reports), n)] or [[]]
+    for k, chunk in enumerate(chunks):
+        unit = SimpleNamespace(src=SimpleNamespace(rel="data/a.jsonl"), part=k, parts=len(chunks))
+        rows = [{"id": f"data/a.jsonl#L{i}", "record": i} for i in range(len(chunk))]
+        w.write(unit, rows, chunk)
+        if abort_after is not None and k == abort_after:
+            w.abort()
+            return
+    w.close()
+
+
+@pytest.mark.parametrize("change", ["same", "middle", "fewer", "more", "first"])
+def test_record_report_file_is_left_alone_when_equal_and_replaced_when_not(tmp_path, change):
+    recs = [f'{{"id": {i}, "x": "{"汉" * (i % 7)}"}}\n'.encode() for i in range(50)]
+    target = tmp_path / "files" / "data" / "a.jsonl.jsonl"
+    _write_records(tmp_path, recs, parts=4)
+    assert target.read_bytes() == b"".join(recs)
+    os.utime(target, ns=(1, 1))
+    new = {"same": recs, "middle": recs[:20] + [b'{"changed": 1}\n'] + recs[21:], "fewer": recs[:30],
+           "more": recs + [b'{"extra": 1}\n'], "first": [b'{"changed": 0}\n'] + recs[1:]}[change]
+    _write_records(tmp_path, new, parts=3)
+    assert target.read_bytes() == b"".join(new)
+    assert (target.stat().st_mtime_ns == 1) == (change == "same")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~_umask()
+    assert not list(target.parent.glob(".tmp-*"))
+
+
+def test_aborted_record_report_file_keeps_the_old_one(tmp_path):
+    recs = [f'{{"id": {i}}}\n'.encode() for i in range(40)]
+    target = tmp_path / "files" / "data" / "a.jsonl.jsonl"
+    _write_records(tmp_path, recs)
+    _write_records(tmp_path, [b'{"other": 1}\n'] * 40, parts=4, abort_after=1)
+    assert target.read_bytes() == b"".join(recs) and not list(target.parent.glob(".tmp-*"))
+
+
+def _umask() -> int:
+    m = os.umask(0)
+    os.umask(m)
+    return m
+
+
+def test_summaries_and_reports_are_ordinary_files(tmp_path):
+    """Written through temp files (mkstemp makes them 0600), they end up with the umask's mode."""
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("今天天气很好。\n", "utf-8")
+    (corpus / "b.jsonl").write_text('{"text": "你好"}\n', "utf-8")
+    from qc import api
+
+    api.scan([str(corpus)], out=tmp_path / "o", select=["EN01"])
+    for name in ("summary.json", "summary.csv", "files/a.txt.json", "files/b.jsonl.jsonl"):
+        assert stat.S_IMODE((tmp_path / "o" / name).stat().st_mode) == 0o666 & ~_umask(), name

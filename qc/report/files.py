@@ -10,6 +10,7 @@ import json
 import os
 import re
 import signal
+import stat
 import tempfile
 import threading
 from contextlib import contextmanager
@@ -35,14 +36,17 @@ def _file_mode() -> int:
 _MODE = _file_mode()
 
 
+def _open_nonblocking(path: str, flags: int) -> int:
+    return os.open(path, flags | os.O_NONBLOCK)
+
+
 def same_content(path: Path | str, data: bytes) -> bool:
     """True when ``path`` is a regular file holding exactly ``data`` (a re-scan of an unchanged
     corpus then leaves its reports untouched instead of rewriting them)."""
     try:
-        if os.path.getsize(path) != len(data):
-            return False
-        with open(path, "rb") as f:
-            return f.read() == data
+        with open(path, "rb", opener=_open_nonblocking) as f:  # a FIFO in the way must not block
+            st = os.fstat(f.fileno())
+            return stat.S_ISREG(st.st_mode) and st.st_size == len(data) and f.read() == data
     except OSError:
         return False
 
@@ -295,33 +299,23 @@ def dumps_line(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
 
 
-def _same_files(a: str, b: Path) -> bool:
-    try:
-        if os.path.getsize(a) != os.path.getsize(b):
-            return False
-        with open(a, "rb") as fa, open(b, "rb") as fb:
-            while True:
-                x, y = fa.read(1 << 20), fb.read(1 << 20)
-                if x != y:
-                    return False
-                if not x:
-                    return True
-    except OSError:
-        return False
-
-
 class ReportWriter:
     """Writes reports as work units arrive (in scan order).
 
     A whole-file document → ``files/<rel>.json``. The records of a record file
     (JSONL/JSON/Parquet) → one ``files/<rel>.jsonl`` with one compact report per line, in record
-    order: a file of a million records is one report file, not a million. The JSONL is written
-    to a temp file beside it and renamed when the source's last unit is in, so it is atomic too.
+    order: a file of a million records is one report file, not a million. While the incoming
+    reports equal the file already there (a re-scan of an unchanged source) nothing is written;
+    from the first difference on, they go to a temp file beside it (after the equal part), which
+    is renamed into place when the source's last unit is in, so it is atomic too.
     """
 
     def __init__(self, out: Path) -> None:
         self.out = out
         self._rel: str | None = None
+        self._target: Path | None = None
+        self._old = None  # the existing report file, read as long as it matches
+        self._matched = 0  # bytes of it that matched
         self._tmp: str | None = None
         self._fh = None
         self._line = 0
@@ -330,10 +324,37 @@ class ReportWriter:
         self.close()
         target = confined(self.out, rel)
         target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._old = open(target, "rb") if target.is_file() else None
+        except OSError:
+            self._old = None
+        self._rel, self._target, self._matched, self._line = rel, target, 0, 0
+
+    def _diverge(self) -> None:
+        """Start the temp file: the matched part of the old file, then whatever comes next."""
         with interrupts_deferred():  # self._tmp is known as soon as the file exists
-            fd, self._tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+            fd, self._tmp = tempfile.mkstemp(prefix=".tmp-", dir=self._target.parent)
             self._fh = os.fdopen(fd, "wb")
-            self._rel, self._line = rel, 0
+        os.fchmod(self._fh.fileno(), _MODE)  # mkstemp makes 0600; reports are ordinary files
+        if self._old is not None:
+            self._old.seek(0)
+            left = self._matched
+            while left:
+                chunk = self._old.read(min(left, 1 << 20))
+                if not chunk:
+                    raise OSError(f"{self._target} shrank while it was compared")
+                self._fh.write(chunk)
+                left -= len(chunk)
+            self._old.close()
+            self._old = None
+
+    def _emit(self, data: bytes) -> None:
+        if self._fh is None:
+            if self._old is not None and self._old.read(len(data)) == data:
+                self._matched += len(data)
+                return
+            self._diverge()
+        self._fh.write(data)
 
     def write(self, unit: Any, rows: list[dict[str, Any]], serialised: list[bytes]) -> list[tuple[str, int | None]]:
         """Write one unit's reports, ``serialised`` (UTF-8 JSON, as the engine gives them), placed
@@ -349,7 +370,7 @@ class ReportWriter:
             rel = records_relpath(unit.src.rel)
             if rel != self._rel:
                 self._open(rel)
-            self._fh.write(data)
+            self._emit(data)
             self._line += 1
             where.append((rel, self._line))
         if unit is not None and unit.part == unit.parts - 1 and self._rel == records_relpath(unit.src.rel):
@@ -357,25 +378,31 @@ class ReportWriter:
         return where
 
     def close(self) -> None:
-        if self._fh is None:
+        """Finish the current record file: leave it alone if it matched to its end, else rename
+        the temp file into place."""
+        if self._rel is None:
             return
+        if self._fh is None:
+            if self._old is not None and not self._old.read(1):
+                self._old.close()
+                self._rel = self._target = self._old = None
+                return
+            self._diverge()  # the old file has more than this scan wrote, or there was none
         with interrupts_deferred():
             self._fh.close()
-            target = confined(self.out, self._rel)
-            if _same_files(self._tmp, target):
-                os.unlink(self._tmp)
-            else:
-                os.replace(self._tmp, target)
-            self._fh, self._rel, self._tmp = None, None, None
+            os.replace(self._tmp, self._target)
+            self._fh = self._rel = self._target = self._tmp = None
 
     def abort(self) -> None:
+        if self._old is not None:
+            self._old.close()
         if self._fh is not None:
             self._fh.close()
             try:
                 os.unlink(self._tmp)
             except OSError:
                 pass
-            self._fh, self._rel, self._tmp = None, None, None
+        self._fh = self._rel = self._target = self._tmp = self._old = None
 
 
 class SpooledRows:
@@ -506,6 +533,8 @@ def write_summary_streaming(out: Path, rows: Iterable[dict[str, Any]], settings:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f, \
                 os.fdopen(fd2, "w", encoding="utf-8", newline="\n") as fcsv:
+            os.fchmod(fd, _MODE)  # mkstemp makes 0600; the summaries are ordinary files
+            os.fchmod(fd2, _MODE)
             f.write('{\n "files": [')
             first = True
             chunk: list[dict[str, Any]] = []
