@@ -77,16 +77,16 @@ def scan(
     cached report is not rebuilt for it)."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [os.fspath(paths)]
-    ruleset = load_rules(rules, extra_rules).select(select, ignore)
-    if params or expected_script:
-        ruleset = ruleset.with_params(params, expected_script=expected_script)
-    if engine not in ("local", "ray"):
-        raise ConfigError(f"--engine: {engine!r} is not one of local, ray")
     store = None
     if cache:
         from .cache import Cache
 
         store = Cache(os.environ.get("QC_CACHE_DIR", ".qc-cache") if cache is True else cache)
+    ruleset = load_rules(rules, extra_rules, cache=store).select(select, ignore)
+    if params or expected_script:
+        ruleset = ruleset.with_params(params, expected_script=expected_script)
+    if engine not in ("local", "ray"):
+        raise ConfigError(f"--engine: {engine!r} is not one of local, ray")
     eng = Engine(ruleset, jobs=jobs, suppress=suppress, read_options=ReadOptions(text_field or "text", id_field or None),
                  cache=store, executor=engine, address=address)
     if batch_bytes:

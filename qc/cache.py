@@ -11,6 +11,9 @@ plus a hash of qc's own source files, so a changed detector never reuses stale r
                 + the digests of the profile parts the unit's detectors actually read
   reports/<k>   the same unit's report dicts (pickled apart: read only when a caller asks for
                 report dicts, e.g. a baseline comparison; writing reports and the summary does not)
+  rules/<k>     the validated rule set, k = code + the rule folders + (path, size, mtime, inode)
+                of every file in them (none modified in the last two seconds): a warm re-scan
+                neither parses the YAML nor imports a detector
 
 The profile parts a unit read are found by handing detectors a recording profile; the list is
 kept beside the entry (``uses/``), so a unit whose detectors read no corpus-wide statistics keeps

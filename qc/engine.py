@@ -25,7 +25,6 @@ from typing import Any, Callable, Iterator
 from . import __version__
 from . import corpus
 from .corpus import SourceFile, unreadable, walk
-from .language import document_language
 from .limits import RuleTimeout, RuleTimer
 from .model import STATUS_OK, Document, Finding, Hit
 from .profile import CorpusProfile, ProfileBuilder, collect_doc, contributors
@@ -123,6 +122,12 @@ def _run_one(doc: Document, rule: Rule, profile: CorpusProfile, excerpt_chars: i
         errors.append({"rule": rule.id, "error": f"{type(e).__name__}: {e} ({os.path.basename(tb.filename)}:{tb.lineno})"})
 
 
+def _language(text: str) -> dict[str, Any]:
+    from .language import document_language  # imported on first use: a warm re-scan never needs it (nor numpy)
+
+    return document_language(text)
+
+
 def check_document(doc: Document, ruleset: RuleSet, profile: CorpusProfile, suppress: Any = None) -> dict[str, Any]:
     """One document → its report (the ``qc.file-report/1`` contract).
 
@@ -160,7 +165,7 @@ def check_document(doc: Document, ruleset: RuleSet, profile: CorpusProfile, supp
         "chars": len(doc.text),
         "lines": (doc.text.count("\n") + (0 if doc.text.endswith("\n") else 1)) if doc.text else 0,
         "encoding": doc.encoding.to_json(),
-        "language": document_language(doc.text) if doc.status == STATUS_OK else {"primary": "und", "script": "Zyyy"},
+        "language": _language(doc.text) if doc.status == STATUS_OK else {"primary": "und", "script": "Zyyy"},
         "metadata": doc.metadata,
         "metrics": metrics,
         "score": sc,

@@ -215,7 +215,48 @@ def _load_cached(root_str: str, extra: tuple[str, ...]) -> RuleSet:
     return RuleSet(ordered, scoring, lex, root, h.hexdigest()[:16])
 
 
-def load_rules(rules_dir: str | Path | None = None, extra_dirs: list[str | Path] | None = None) -> RuleSet:
-    """Load the rule set: ``rules_dir`` (default: the shipped rules) plus user folders that add or override."""
+def load_rules(rules_dir: str | Path | None = None, extra_dirs: list[str | Path] | None = None,
+               cache: Any = None) -> RuleSet:
+    """Load the rule set: ``rules_dir`` (default: the shipped rules) plus user folders that add or
+    override. ``cache``: a ``qc.cache.Cache`` that keeps the validated set, keyed by qc's code
+    digest and the stats of every file in the rule folders, so a warm re-scan neither parses the
+    YAML nor imports the detectors (they are imported when a rule first runs)."""
     root = Path(rules_dir) if rules_dir else default_rules_dir()
-    return _load_cached(str(root.resolve()), tuple(str(Path(p).resolve()) for p in (extra_dirs or [])))
+    args = (str(root.resolve()), tuple(str(Path(p).resolve()) for p in (extra_dirs or [])))
+    if cache is None:
+        return _load_cached(*args)
+    from .cache import code_digest, key, stable_digest
+
+    files = _folder_stats([args[0], *args[1]])
+    k = key("rules", code_digest(), args[0], *args[1], stable_digest(files)) if files is not None else None
+    got = cache.get("rules", k) if k else None
+    if isinstance(got, RuleSet):
+        return got
+    rs = _load_cached(*args)
+    if k:
+        cache.put("rules", k, rs)
+    return rs
+
+
+def _folder_stats(dirs: list[str]) -> list[tuple] | None:
+    """(path, size, mtime, inode) of every file under ``dirs``; None when one was modified in the
+    last two seconds (a same-size rewrite within the mtime granularity would go unseen)."""
+    import time
+
+    from .cache import _RACY_SECONDS
+
+    out: list[tuple] = []
+    now = time.time()
+    for d in dirs:
+        for dirpath, dirnames, filenames in os.walk(d):
+            dirnames.sort()
+            for fn in sorted(filenames):
+                path = os.path.join(dirpath, fn)
+                try:
+                    st = os.stat(path)
+                except OSError:
+                    return None
+                if now - st.st_mtime < _RACY_SECONDS:
+                    return None
+                out.append((path, st.st_size, st.st_mtime_ns, st.st_ino))
+    return out

@@ -164,3 +164,63 @@ def test_stable_digest_of_int_keyed_tables():
     c[next(iter(c))] += 1
     assert stable_digest(c) != stable_digest(a)
     assert stable_digest({1: "x", 2: [3]}) == stable_digest({2: [3], 1: "x"}) != stable_digest({1: "x", 2: [4]})
+
+
+def _age(folder: Path, seconds: float = 60) -> None:
+    import os
+    import time
+
+    for p in folder.rglob("*"):
+        os.utime(p, (time.time() - seconds, time.time() - seconds))
+
+
+def test_validated_rule_set_is_cached_and_a_changed_rule_file_is_reloaded(tmp_path, monkeypatch):
+    from qc import rules as rules_mod
+    from qc.rules import default_rules_dir, load_rules
+
+    folder = tmp_path / "rules"
+    shutil.copytree(default_rules_dir(), folder)
+    _age(folder)
+    cache = Cache(tmp_path / "cache")
+    first = load_rules(folder, cache=cache)
+    assert first.digest == load_rules(folder).digest
+
+    def no_load(*a):
+        raise AssertionError("loaded from YAML despite the cache")
+
+    monkeypatch.setattr(rules_mod, "_load_cached", no_load)
+    again = load_rules(folder, cache=Cache(tmp_path / "cache"))
+    assert again.digest == first.digest and [r.params for r in again.rules] == [r.params for r in first.rules]
+
+    monkeypatch.undo()
+    rule = next(folder.rglob("EN01-*.yml"))
+    rule.write_text(rule.read_text("utf-8").replace("severity: error", "severity: warning"), "utf-8")
+    rules_mod._load_cached.cache_clear()  # the in-process memo (one process, one rule set)
+    fresh = load_rules(folder, cache=Cache(tmp_path / "cache"))  # just modified: never served from the cache
+    rules_mod._load_cached.cache_clear()
+    _age(folder)
+    aged = load_rules(folder, cache=Cache(tmp_path / "cache"))
+    assert fresh.digest == aged.digest != first.digest
+    assert fresh.by_id()["EN01"].severity == aged.by_id()["EN01"].severity == "warning"
+
+
+def test_warm_scan_imports_no_detector(corpus, tmp_path):
+    """Everything cached: rules, profile digests, reports: the detectors (and numpy) stay unloaded."""
+    import subprocess
+    import sys
+
+    from qc.rules import default_rules_dir
+
+    folder = tmp_path / "rules"
+    shutil.copytree(default_rules_dir(), folder)
+    _age(folder)
+    code = (f"import sys\nfrom qc import api\n"
+            f"api.scan([{str(corpus)!r}], out={str(tmp_path / 'o')!r}, cache={str(tmp_path / 'c')!r}, "
+            f"rules={str(folder)!r}, keep_reports=False)\n"
+            f"print(sorted(m for m in sys.modules if m.startswith('qc.detectors.') or m == 'numpy'))")
+    cold = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert cold.returncode == 0, cold.stderr[-2000:]
+    assert "qc.detectors.encoding" in cold.stdout
+    warm = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert warm.returncode == 0, warm.stderr[-2000:]
+    assert warm.stdout.strip() == "[]", warm.stdout
