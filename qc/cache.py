@@ -18,7 +18,8 @@ plus a hash of qc's own source files, so a changed detector never reuses stale r
 The profile parts a unit read are found by handing detectors a recording profile; the list is
 kept beside the entry (``uses/``), so a unit whose detectors read no corpus-wide statistics keeps
 its cache entry when other files change, and one that read ``line_df`` is re-checked when
-``line_df`` changes. A detector that memoises profile data in a module global across documents
+``line_df`` changes. ``uses-index/<k>`` (k = code + rules + options) holds the ``uses/`` entries
+of every unit of the last scan in one pickle, so a warm re-scan reads one file, not one per unit. A detector that memoises profile data in a module global across documents
 defeats that recording (it would only be seen on first use): read the profile per call.
 
 Content hashes are sha256 of the bytes. A stat memo (path, size, mtime, inode → hash and, for

@@ -628,13 +628,32 @@ class Engine:
         # which units are cached (needs only the profile's part digests, not the profile)
         hits: dict[int, str] = {}
         bases: dict[int, str] = {}
+        # every unit's uses/ entry of the last scan with this code, rules and options, in one
+        # pickle: a warm scan reads it instead of one small file per unit
+        uses_seen: dict[str, list[str]] = {}
+        if cache is not None:
+            from .cache import key
+
+            kk = self._keys()
+            uses_scope = key("uses-index", kk["code"], kk["rules"], kk["opts"])
+            index = cache.get("uses-index", uses_scope)
+            index = index if isinstance(index, dict) else {}
+
+        def uses_of(base: str) -> list[str] | None:
+            used = index.get(base)
+            if used is None:
+                used = cache.get("uses", base)
+            if isinstance(used, list):
+                uses_seen[base] = used
+                return used
+            return None
 
         def find_hits() -> None:
             """Units not yet known as hits whose reports are cached under the current digests."""
             for i, u in enumerate(units):
                 if u.sha and i not in hits:
                     bases.setdefault(i, self._check_base(u))
-                    used = cache.get("uses", bases[i])
+                    used = uses_of(bases[i])
                     if used is not None:  # a check/ or reports/ entry gone since is recomputed when read
                         full = self._check_full(bases[i], tuple(used))
                         if full:
@@ -697,6 +716,7 @@ class Engine:
                         cache.put_bytes("reports", full, entry.blob())
                         cache.put("check", full, entry.cached())
                         cache.put("uses", base, list(entry.used))
+                        uses_seen[base] = list(entry.used)
             if u.part == u.parts - 1:
                 self.stats.files += 1
             self.stats.documents += len(entry)
@@ -704,6 +724,8 @@ class Engine:
         for _ in computed:
             pass
         if cache is not None:
+            if uses_seen != index:
+                cache.put("uses-index", uses_scope, uses_seen)
             cache.save()
         self.stats.seconds = time.perf_counter() - t0
 

@@ -80,7 +80,7 @@ def test_corrupt_cache_entries_are_misses(corpus, tmp_path):
     cache = tmp_path / "cache"
     api.scan([str(corpus)], out=tmp_path / "a", cache=cache, select=["EN", "BP"])
     for p in (cache).rglob("*"):
-        if p.is_file() and p.parent.parent.name in ("check", "corpus", "profile", "reports"):
+        if p.is_file() and p.parent.parent.name in ("check", "corpus", "profile", "reports", "uses-index", "rules"):
             p.write_bytes(b"garbage")
     api.scan([str(corpus)], out=tmp_path / "b", cache=cache, select=["EN", "BP"])
     assert _tree(tmp_path / "a") == _tree(tmp_path / "b")
@@ -98,6 +98,7 @@ def test_report_dicts_come_back_from_the_cache_only_when_asked_for(corpus, tmp_p
     monkeypatch.setattr(Cache, "get", lambda self, kind, k: read.append(kind) or get(self, kind, k))
     rows = api.scan([str(corpus)], out=tmp_path / "b", cache=cache, batch_bytes=2000, keep_reports=False)
     assert "check" in read and "reports" not in read
+    assert "uses" not in read and read.count("uses-index") == 1  # one index, not one file per unit
     assert rows.stats.cached_units == rows.stats.units and _tree(tmp_path / "a") == _tree(tmp_path / "b")
     monkeypatch.undo()
     blobs[0].write_bytes(b"garbage")
