@@ -7,6 +7,7 @@ script is ~95% made of these; text decoded with the wrong codec is not.
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 
@@ -48,17 +49,22 @@ def is_han(ch: str) -> bool:
     return 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0x20000 <= o <= 0x2FA1F or 0xF900 <= o <= 0xFAFF
 
 
+_HAN_CLASS = re.compile("[\u4e00-\u9fff\u3400-\u4dbf\U00020000-\U0002fa1f\uf900-\ufaff]")  # = is_han
+
+
+@lru_cache(maxsize=1)
+def _common_class() -> re.Pattern:
+    """One character class of the common characters that are Han (``is_han``)."""
+    return re.compile("[" + "".join(sorted(c for c in common_han() if is_han(c))) + "]")
+
+
 def common_ratio(text: str) -> tuple[float, int]:
-    """(share of Han characters that are common, number of Han characters)."""
-    common = common_han()
-    han = 0
-    hit = 0
-    for ch in text:
-        if is_han(ch):
-            han += 1
-            if ch in common:
-                hit += 1
-    return (hit / han if han else 0.0), han
+    """(share of Han characters that are common, number of Han characters); two C-speed regex
+    passes instead of a Python loop over the characters."""
+    han = len(_HAN_CLASS.findall(text))
+    if not han:
+        return 0.0, 0
+    return len(_common_class().findall(text)) / han, han
 
 
 # --- character frequencies from jieba's bundled dictionary -----------------------------------
