@@ -39,7 +39,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from functools import lru_cache, partial
-from itertools import repeat
+from itertools import compress, repeat
 from typing import NamedTuple
 
 from ..model import Hit
@@ -628,7 +628,7 @@ def _resolve(cls: list[str], kinds: list, ns: list[int], texts: list[str], p: di
     lines (or the document's edges, which count as boilerplate), and a run whose two sides agree
     takes their class at once; only runs between prose and boilerplate are looked at line by line."""
     n = len(cls)
-    code = "".join([_CODE[c] for c in cls])
+    code = "".join(map(_CODE.__getitem__, cls))
     # a one-sentence item between two timestamps (or a rail header and a timestamp): a headline/date rail
     max_item = p["list_item_max_chars"]
     lists = []
@@ -650,7 +650,7 @@ def _resolve(cls: list[str], kinds: list, ns: list[int], texts: list[str], p: di
 
     if "G" not in code:
         # no prose anchor at all (a poem, a list page, a very short text): only strong evidence counts
-        return [c == "B" for c in code]
+        return list(map("B".__eq__, code))
 
     final = list(code)
     long_chars = p["long_chars"]
@@ -677,9 +677,9 @@ def _resolve(cls: list[str], kinds: list, ns: list[int], texts: list[str], p: di
     # a clean article starts with its title: a first line followed directly by prose is content
     if n > 1 and code[0] in "SWN" and code[1] == "G" and (kinds[0] is None or ns[0] >= 15):
         final[0] = "G"
-    out = [f == "B" for f in final]
-    for i, bp in enumerate(out):
-        if bp and kinds[i] is None:
+    out = list(map("B".__eq__, final))
+    for i in compress(range(n), out):  # boilerplate lines without a kind of their own
+        if kinds[i] is None:
             kinds[i] = "context"
     return out
 
