@@ -711,6 +711,20 @@ def _message(kinds: list[str], count: int) -> str:
 
 # --- detectors -----------------------------------------------------------------------------------
 
+def line_bounds(doc):
+    """numpy arrays of the (start, end) of every line of ``doc`` (as ``doc.lines()`` gives them)."""
+    import numpy as np
+
+    n = len(doc.text)
+    starts = np.asarray(doc.line_starts, dtype=np.int64)
+    ends = np.empty_like(starts)
+    ends[:-1] = starts[1:] - 1
+    ends[-1] = n
+    if len(starts) > 1 and starts[-1] == n:  # doc.lines() stops before an empty last line
+        starts, ends = starts[:-1], ends[:-1]
+    return starts, ends
+
+
 def merge_line_blocks(doc, is_match, kind: str, min_lines: int = 1):
     """Consecutive matching lines → one Hit each block (blank lines don't break a block;
     front matter is BP04's)."""
@@ -750,9 +764,7 @@ def punctuation_lines(doc, profile, params):
     lines = list(doc.lines())
     if not lines:
         return
-    k = len(lines)
-    starts = np.fromiter((ln[0] for ln in lines), dtype=np.int64, count=k)
-    ends = np.fromiter((ln[1] for ln in lines), dtype=np.int64, count=k)
+    starts, ends = line_bounds(doc)
     # an empty line's span reads the character after it (its newline) or a 0: no alnum bit either way
     flags = char_stats(doc.text).span_flags(starts, ends)
     cand = np.flatnonzero((flags & BITS["alnum"]) == 0).tolist()

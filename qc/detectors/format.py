@@ -28,13 +28,14 @@ import hashlib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import count
 from typing import Any
 
 from ..model import Hit
 from ..profile import contributor
 from ..resources.boilerplate import char_stats
 from . import detector
-from .boilerplate import CLASSIFIER_DEFAULTS, cached_lines
+from .boilerplate import CLASSIFIER_DEFAULTS, cached_lines, line_bounds
 
 HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _HAN_RE = re.compile(f"[{HAN}]")
@@ -112,20 +113,6 @@ def _boundaries(text: str):
     return cs._cumsum(hh), cs._cumsum(hsh)
 
 
-def _line_bounds(doc):
-    """numpy arrays of the (start, end) of every line of ``doc`` (as ``doc.lines()`` gives them)."""
-    import numpy as np
-
-    n = len(doc.text)
-    starts = np.asarray(doc.line_starts, dtype=np.int64)
-    ends = np.empty_like(starts)
-    ends[:-1] = starts[1:] - 1
-    ends[-1] = n
-    if len(starts) > 1 and starts[-1] == n:  # doc.lines() stops before an empty last line
-        starts, ends = starts[:-1], ends[:-1]
-    return starts, ends
-
-
 @detector("presegmented")
 def presegmented(doc, profile, params):
     text = doc.text
@@ -136,7 +123,7 @@ def presegmented(doc, profile, params):
     if sp < int(params["min_boundaries"]) or sp / (hh + sp) < float(params["min_share"]):
         return
     parts = []
-    starts, ends = _line_bounds(doc)
+    starts, ends = line_bounds(doc)
     min_share = float(params["min_share"])
     for s, e, lhh, lsp in zip(starts.tolist(), ends.tolist(), (hh_p[ends] - hh_p[starts]).tolist(),
                               (sp_p[ends] - sp_p[starts]).tolist()):
@@ -158,7 +145,7 @@ presegmented.param_defaults = {"min_share": 0.2, "min_boundaries": 20}
 def stripped_punctuation(doc, profile, params):
     min_line_han = int(params["min_line_han"])
     cs = char_stats(doc.text)
-    starts, ends = _line_bounds(doc)
+    starts, ends = line_bounds(doc)
     han, np_ = cs.span_counts(("han", "punct"), starts, ends)
     sel = han >= min_line_han
     starts, ends, han, np_ = starts[sel], ends[sel], han[sel], np_[sel]
@@ -322,19 +309,54 @@ def _dup_key(line: str, min_chars: int) -> str:
     return key
 
 
-@detector("duplicate_lines")
-def duplicate_lines(doc, profile, params):
-    """A line's key is computed once per distinct line text (bounded memo across documents)."""
-    min_chars = int(params["min_chars"])
-    seen: dict[str, int] = {}
-    block: list[tuple[int, int, int]] = []  # (start, end, first line no)
-    fm_end = doc.front_matter_span[1] if doc.front_matter_span else 0
+def _dup_keys(lines: list, min_chars: int) -> list[str]:
+    """``_dup_key`` of every line of ``lines`` ((start, end, text) tuples), from the memo where it
+    can (bounded, two generations: a full table becomes the old one, lines met again move back)."""
     gens = _DUP_MEMO.get(min_chars)
     if gens is None:
         if len(_DUP_MEMO) >= 8:
             _DUP_MEMO.clear()
         gens = _DUP_MEMO[min_chars] = [{}, {}]
-    get = gens[0].get
+    texts = [ln[2] for ln in lines]
+    keys = list(map(gens[0].get, texts))
+    if None in keys:
+        for i in [i for i, k in enumerate(keys) if k is None]:
+            line = texts[i]
+            key = gens[1].pop(line, None) if gens[1] else None
+            if key is None:
+                key = _dup_key(line, min_chars)
+            keys[i] = key
+            if len(line) <= _DUP_MEMO_MAX_LEN:
+                new = gens[0]
+                if len(new) >= _DUP_MEMO_MAX:
+                    gens[1] = new
+                    new = gens[0] = {}
+                new[line] = key
+    return keys
+
+
+@detector("duplicate_lines")
+def duplicate_lines(doc, profile, params):
+    """A line's key is computed once per distinct line text (bounded memo across documents); a
+    document whose compared keys are all different (most) is done after a few C-level passes."""
+    min_chars = int(params["min_chars"])
+    lines = list(doc.lines())
+    first_no = 1  # line number of lines[0]
+    if doc.front_matter_span:
+        fm_end = doc.front_matter_span[1]
+        while first_no <= len(lines) and lines[first_no - 1][1] <= fm_end:
+            first_no += 1
+        lines = lines[first_no - 1:]
+    keys = _dup_keys(lines, min_chars)
+    compared = len(keys) - keys.count(_DUP_SKIP) - keys.count(_DUP_BREAK)
+    distinct = set(keys)
+    distinct.discard(_DUP_SKIP)
+    distinct.discard(_DUP_BREAK)
+    if len(distinct) == compared:
+        return  # no line repeats another
+
+    seen: dict[str, int] = {}
+    block: list[tuple[int, int, int]] = []  # (start, end, first line no)
 
     def flush():
         if block:
@@ -345,21 +367,7 @@ def duplicate_lines(doc, profile, params):
                       suggestion="",
                       parts=[(a, b) for a, b, _ in block] if n > 1 else None, evidence={"first_line": firsts[0]})
 
-    for no, (s, e, line) in enumerate(doc.lines(), 1):
-        if e <= fm_end:
-            continue
-        key = get(line)
-        if key is None:
-            key = gens[1].pop(line, None) if gens[1] else None
-            if key is None:
-                key = _dup_key(line, min_chars)
-            if len(line) <= _DUP_MEMO_MAX_LEN:
-                new = gens[0]
-                if len(new) >= _DUP_MEMO_MAX:
-                    gens[1] = new
-                    new = gens[0] = {}
-                    get = new.get
-                new[line] = key
+    for no, (s, e, _line), key in zip(count(first_no), lines, keys):
         if not key:
             continue
         if key is _DUP_BREAK:
