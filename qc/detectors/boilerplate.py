@@ -402,7 +402,20 @@ def classify_lines(doc, profile, params: dict) -> list[Line]:
     kinds: list[str | None] = []
     add_cls, add_kind = cls.append, kinds.append
     get_b = gens_b[0].get
-    for i, (ev, rp, t) in enumerate(zip(evs, repeated if repeated is not None else repeat(False), texts)):
+
+    def stage_b(t, ev):
+        b = gens_b[0].get(t) or _memo_old(gens_b, t)  # (the new table may have changed meanwhile)
+        if b is None:
+            b = _evidence_b(t, ev, lex, p)
+            if len(t) <= _MEMO_MAX_LEN:
+                _memo_put(gens_b, t, b)
+        return b
+
+    reps = repeated if repeated is not None else [False] * len(evs)
+    # the common document context (punctuated, not hard-wrapped): past the first three lines (where a
+    # page-title bar may stand) a line's class and kind are its stage B's precomputed default
+    head = 3 if punct_doc and not wrap else len(evs)
+    for i, (ev, rp, t) in enumerate(zip(evs[:head], reps[:head], texts[:head])):
         if ev[0] is not None:
             add_cls(BAD)
             add_kind(ev[0])
@@ -412,13 +425,7 @@ def classify_lines(doc, profile, params: dict) -> list[Line]:
             add_cls(WEAK)
             add_kind("repeated")
             continue
-        b = get_b(t)
-        if b is None:
-            b = gens_b[0].get(t) or _memo_old(gens_b, t)  # (the new table may have changed meanwhile)
-            if b is None:
-                b = _evidence_b(t, ev, lex, p)
-                if len(t) <= _MEMO_MAX_LEN:
-                    _memo_put(gens_b, t, b)
+        b = get_b(t) or stage_b(t, ev)
         if b[0] is not None:
             add_cls(b[0])
             add_kind(b[1])
@@ -437,6 +444,18 @@ def classify_lines(doc, profile, params: dict) -> list[Line]:
                 c = GOOD if (wrap and b[5] and abs(ev[1] - wrap) <= 1) else b[4]
             add_cls(c)
             add_kind(None)
+    for ev, rp, t in zip(evs[head:], reps[head:], texts[head:]):
+        k = ev[0]
+        if k is not None:
+            add_cls(BAD)
+            add_kind(k)
+        elif rp:
+            add_cls(WEAK)
+            add_kind("repeated")
+        else:
+            d = (get_b(t) or stage_b(t, ev))[7]
+            add_cls(d[0])
+            add_kind(d[1])
 
     ns = [ev[1] for ev in evs]
     final = _resolve(cls, kinds, ns, texts, p, punct_doc)
@@ -524,12 +543,13 @@ def _evidence_b(t: str, a: tuple, lex, p) -> tuple:
 
     Stage B tuple: (post cls, post kind, stamp kind, class in a punctuated document decided
     before the hard-wrap test, class after it, fits a hard-wrap width test, class in an
-    unpunctuated document)."""
+    unpunctuated document, (class, kind) in a punctuated document that is not hard-wrapped
+    below its first three lines)."""
     _strong, n, _h, _pa, han, npunct, func, f, key, low, ends = a
     if key:
         kind = lex.weak_lines.get(key)
         if kind is not None:
-            return (WEAK, kind, None, None, None, False, None)
+            return (WEAK, kind, None, None, None, False, None, (WEAK, kind))
     if lex.phrases is not None and n <= p["phrase_max_chars"]:
         compact = t if low is t else "".join(t.split())
         if lex.phrases_lower is not None and not f & BITS["cased"]:
@@ -542,11 +562,11 @@ def _evidence_b(t: str, a: tuple, lex, p) -> tuple:
             phrase = found.lower()
             kind = lex.phrase_kind.get(phrase, "boilerplate")
             if len(compact) <= len(found) + p["phrase_slack"] or body.lower().startswith(phrase):
-                return (BAD, kind, None, None, None, False, None)
+                return (BAD, kind, None, None, None, False, None, (BAD, kind))
             if ends is None:
                 ends = ends_sentence(t)
             if not ends:  # in a sentence the phrase is just a word
-                return (WEAK, kind, None, None, None, False, None)
+                return (WEAK, kind, None, None, None, False, None, (WEAK, kind))
     if ends is None:
         ends = ends_sentence(t)
     stamp = None  # applies only in a document with punctuation
@@ -581,7 +601,8 @@ def _evidence_b(t: str, a: tuple, lex, p) -> tuple:
                 post = WEAK  # headline-like: no closing punctuation, short or few function characters
             else:
                 post = NEAR
-    return (None, None, stamp, pre, post, wrap_ok, npd)
+    default = (BAD, stamp) if stamp is not None else (pre if pre is not None else post, None)
+    return (None, None, stamp, pre, post, wrap_ok, npd, default)
 
 
 @lru_cache(maxsize=1)
