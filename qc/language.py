@@ -138,51 +138,163 @@ def _install_lazy_factory() -> bool:
     return True
 
 
+class _SeededStream:
+    """The 32-bit outputs (``genrand_uint32``) of ``random.Random(seed)``'s Mersenne Twister, read
+    in bulk from numpy's MT19937 started in the same state (``test_seeded_stream_equals_random``)
+    and kept: with langdetect's fixed seed every detection reads the same stream from its start."""
+
+    def __init__(self, seed: int):
+        import random
+
+        import numpy as np
+
+        state = random.Random(seed).getstate()[1]
+        self._bits = np.random.MT19937()
+        self._bits.state = {"bit_generator": "MT19937",
+                            "state": {"key": np.array(state[:624], dtype=np.uint32), "pos": state[624]}}
+        self.words = np.empty(0, dtype=np.uint64)
+
+    def upto(self, n: int):
+        """The stream's first ``n`` words at least."""
+        import numpy as np
+
+        if len(self.words) < n:
+            self.words = np.concatenate((self.words, self._bits.random_raw(max(n - len(self.words), 4096))))
+        return self.words
+
+
+@lru_cache(maxsize=4)
+def _seeded_stream(seed: int) -> _SeededStream:
+    return _SeededStream(seed)
+
+
+class _RowMatrix:
+    """Each n-gram's probability row (``word_lang_prob_map[w][:n_lang]``) once in a growing matrix,
+    so a detection takes its rows by index instead of building an array from lists."""
+
+    def __init__(self, table, n_lang: int):
+        import numpy as np
+
+        self.table, self.n_lang = table, n_lang
+        self.index: dict[str, int] = {}
+        self.mat = np.empty((1024, n_lang))
+
+    def row(self, w: str) -> int:
+        k = self.index.get(w)
+        if k is None:
+            import numpy as np
+
+            k = len(self.index)
+            if k == len(self.mat):
+                self.mat = np.concatenate((self.mat, np.empty_like(self.mat)))
+            self.mat[k] = self.table[w][:self.n_lang]
+            self.index[w] = k
+        return k
+
+
+_ROW_MATRICES: dict = {}
+
+
+def _row_matrix(table, n_lang: int) -> _RowMatrix:
+    rm = _ROW_MATRICES.get((id(table), n_lang))
+    if rm is None or rm.table is not table:
+        rm = _ROW_MATRICES[(id(table), n_lang)] = _RowMatrix(table, n_lang)
+    return rm
+
+
+def _unit_interval(words, p: int) -> float:
+    """``random.random()`` from the stream words p and p + 1."""
+    a, b = int(words[p]) >> 5, int(words[p + 1]) >> 6
+    return (a * 67108864.0 + b) * (1.0 / 9007199254740992.0)
+
+
 @lru_cache(maxsize=1)
 def _fast_detector_class():
     """langdetect's ``Detector`` with ``_detect_block`` rewritten for speed, same arithmetic.
 
-    The loop is langdetect's: the same seeded ``random`` calls in the same order (one ``gauss``
-    per trial, one ``choice`` per step), ``prob[i] *= weight + row[i]`` for every language (as
-    two numpy element-wise operations: IEEE double addition and multiplication, no fused
-    multiply-add, so each element is the same double), normalisation by Python's ``sum`` of the
-    probabilities every 5th step and the same convergence test; each distinct n-gram's row is
-    looked up once. Results are bit-identical (``tests/test_script.py`` compares them with
-    langdetect's own ``detect_langs``)."""
+    langdetect's loop, per trial: one ``gauss`` (Python caches every second one), then one
+    ``choice(ngrams)`` per step, ``prob[i] *= weight + row[i]`` for every language, and every 5th
+    step a normalisation by Python's ``sum`` and the convergence test. Here:
+    - the random numbers are read from the seeded Mersenne Twister's stream (``_SeededStream``):
+      ``choice`` is ``_randbelow(n)``, i.e. ``getrandbits(k)`` (the word's top k bits, k =
+      n.bit_length()) redrawn while ≥ n, so the choices are the stream words below n after the
+      shift, in order; ``gauss`` uses two ``random()`` (two words each) with the same ``math``
+      functions, and the cached second value on odd trials;
+    - the factors ``weight + row`` of the next steps are added in one numpy operation (IEEE
+      addition, elementwise), and a block of steps is multiplied with one ``np.multiply.reduce``
+      over axis 0 of [prob, t1, …, t5] (a sequential left fold per element: ((prob·t1)·t2)·…, the
+      same products in the same order, no fused multiply-add);
+    - each n-gram's row is built once per process (``_RowMatrix``).
+    Results are bit-identical (``tests/test_script.py`` compares them with langdetect's own
+    ``detect_langs``); a detector with a prior map, verbose output or no integer seed takes
+    langdetect's own loop."""
+    import math
+
     import numpy as np
     from langdetect.detector import Detector
     from langdetect.lang_detect_exception import ErrorCode, LangDetectException
 
     class FastDetector(Detector):
         def _detect_block(self):
+            if self.prior_map is not None or self.verbose or not isinstance(self.seed, int):
+                return Detector._detect_block(self)
             self.cleaning_text()
             ngrams = self._extract_ngrams()
             if not ngrams:
                 raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
-            table = self.word_lang_prob_map
             n_lang = len(self.langlist)
-            rows = {w: np.array(table[w][:n_lang], dtype=np.float64) for w in set(ngrams)}
-            langprob = [0.0] * n_lang
-            rnd = self.random
-            rnd.seed(self.seed)
-            choice, gauss = rnd.choice, rnd.gauss
+            rows = _row_matrix(self.word_lang_prob_map, n_lang)
+            row_of = np.array([rows.row(w) for w in ngrams], dtype=np.intp)
+            mat = rows.mat
+            maxr, mulr = np.maximum.reduce, np.multiply.reduce
+            n = len(ngrams)
+            shift = np.uint64(32 - n.bit_length())
+            stream = _seeded_stream(self.seed)
             conv, limit, n_trial = self.CONV_THRESHOLD, self.ITERATION_LIMIT, self.n_trial
-            add, mul, tmp = np.add, np.multiply, np.empty(n_lang)
+            langprob = [0.0] * n_lang
+            init = [1.0 / n_lang] * n_lang
+            p = 0  # stream words used
+            gauss_next = None
             for _ in range(n_trial):
-                prob = np.array(self._init_probability(), dtype=np.float64)
-                alpha = self.alpha + gauss(0.0, 1.0) * self.ALPHA_WIDTH
+                z, gauss_next = gauss_next, None
+                if z is None:
+                    words = stream.upto(p + 4)
+                    x2pi = _unit_interval(words, p) * (2.0 * math.pi)
+                    g2rad = math.sqrt(-2.0 * math.log(1.0 - _unit_interval(words, p + 2)))
+                    p += 4
+                    z = math.cos(x2pi) * g2rad
+                    gauss_next = math.sin(x2pi) * g2rad
+                alpha = self.alpha + (0.0 + z * 1.0) * self.ALPHA_WIDTH  # gauss(0.0, 1.0) = mu + z * sigma
                 weight = alpha / self.BASE_FREQ
-                i = 0
+                prob = np.array(init, dtype=np.float64)
+                # f[1 + s] = weight + row of step s's n-gram, for the steps prepared so far; before a
+                # block its row 0 or the row in front of it (already used) is overwritten with prob
+                f = None
+                i = 0  # steps done
                 while True:
-                    add(weight, rows[choice(ngrams)], out=tmp)  # prob[i] *= weight + row[i]
-                    mul(prob, tmp, out=prob)
-                    if i % 5 == 0:
-                        prob /= sum(prob.tolist())  # Python's sum, as langdetect's _normalize_prob
-                        if max(0.0, prob.max()) > conv or i >= limit:
-                            break
-                    i += 1
-                for j, p in enumerate(prob.tolist()):
-                    langprob[j] += p / n_trial
+                    k = 1 if i == 0 else 5  # langdetect normalises after step 0, then every 5th step
+                    if f is None or i + k >= len(f):
+                        m = 256 if f is None else 2 * (len(f) - 1)  # steps to prepare
+                        span = 2 * m + 64  # stream words: more than half of them are choices
+                        while True:
+                            words = stream.upto(p + span)
+                            r = words[p:p + span] >> shift
+                            acc = np.flatnonzero(r < n)
+                            if len(acc) >= m:
+                                break
+                            span *= 2
+                        acc = acc[:m]
+                        f = np.empty((m + 1, n_lang))
+                        np.add(weight, mat[row_of[r[acc].astype(np.intp)]], out=f[1:])
+                    f[i] = prob
+                    mulr(f[i:i + k + 1], axis=0, out=prob)
+                    prob /= sum(prob.tolist())  # Python's sum, as langdetect's _normalize_prob
+                    i += k
+                    if max(0.0, maxr(prob)) > conv or i - 1 >= limit:
+                        break
+                p += int(acc[i - 1]) + 1
+                for j, q in enumerate(prob.tolist()):
+                    langprob[j] += q / n_trial
             self.langprob = langprob
 
     return FastDetector

@@ -518,3 +518,16 @@ def test_fast_detector_equals_langdetect_detect_langs():
 
     for s in samples:
         assert probs(fast, s) == probs(detect_langs, s), s[:80]
+
+
+def test_seeded_stream_equals_random():
+    """The fast langdetect loop reads random.Random(seed)'s Mersenne Twister words from numpy's
+    MT19937 started in the same state: the same 32-bit words as ``getrandbits(32)``."""
+    import random
+
+    from qc.language import _seeded_stream
+
+    for seed in (0, 1, 12345):
+        r = random.Random(seed)
+        words = _seeded_stream(seed).upto(10000)[:10000].tolist()
+        assert words == [r.getrandbits(32) for _ in range(10000)]
