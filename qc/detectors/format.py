@@ -87,10 +87,11 @@ def _han_stats(text: str) -> tuple[int, int]:
 
 @lru_cache(maxsize=4)
 def _boundaries(text: str):
-    """Prefix counts of Han–Han boundaries (marked on the first character) and of Han–space–Han
-    boundaries (marked on the first space of the run) over the whole text, from ``char_stats``:
-    the same counts as ``_HH`` and ``_H_SPACE_H`` in any span that starts and ends at line
-    boundaries (FM01 and FM03 share them)."""
+    """Han–Han boundaries (marked on the first character) and Han–space–Han boundaries (marked on
+    the first space of the run) over the whole text, from ``char_stats``, with their totals:
+    (hh marks, hsh marks, hh total, hsh total) — the same counts as ``_HH`` and ``_H_SPACE_H`` in
+    any span that starts and ends at line boundaries (FM01 and FM03 share them; only FM01 needs
+    per-line counts, and only when it fires, so prefix sums are not made here)."""
     import numpy as np
 
     cs = char_stats(text)
@@ -110,7 +111,7 @@ def _boundaries(text: str):
         first, last = first[ok], last[ok]
         keep = han[first - 1] & han[last + 1]
         hsh[first[keep]] = True
-    return cs._cumsum(hh), cs._cumsum(hsh)
+    return hh, hsh, int(np.count_nonzero(hh)), int(np.count_nonzero(hsh))
 
 
 @detector("presegmented")
@@ -118,10 +119,11 @@ def presegmented(doc, profile, params):
     text = doc.text
     if text.count(" ") + text.count("\u3000") < int(params["min_boundaries"]):
         return  # each spaced boundary needs a space of its own
-    hh_p, sp_p = _boundaries(text)
-    hh, sp = int(hh_p[-1]), int(sp_p[-1])
+    hh_m, sp_m, hh, sp = _boundaries(text)
     if sp < int(params["min_boundaries"]) or sp / (hh + sp) < float(params["min_share"]):
         return
+    cs = char_stats(text)
+    hh_p, sp_p = cs._cumsum(hh_m), cs._cumsum(sp_m)
     parts = []
     starts, ends = line_bounds(doc)
     min_share = float(params["min_share"])
@@ -190,8 +192,7 @@ def stripped_digits(doc, profile, params):
             found.append((a, b))
     # segmented text: a measure-word token whose numeral token is missing
     # (each spaced boundary needs a space of its own: fewer than 10 spaces cannot make sp >= 10)
-    hh_p, sp_p = _boundaries(text) if text.count(" ") + text.count("\u3000") >= 10 else ((0,), (0,))
-    hh, sp = int(hh_p[-1]), int(sp_p[-1])
+    hh, sp = _boundaries(text)[2:] if text.count(" ") + text.count("\u3000") >= 10 else (0, 0)
     if sp >= 10 and sp / (hh + sp or 1) >= 0.2:
         for s, e, line in doc.lines():
             prev = None
