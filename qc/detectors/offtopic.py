@@ -35,6 +35,7 @@ from functools import lru_cache
 from itertools import chain
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 from ..model import STATUS_OK, Hit
 from ..profile import contributor
@@ -1228,6 +1229,9 @@ _REPEAT = re.compile(rf"([{HAN_CLASS}A-Za-z0-9]{{{_UNIT_MIN},{_UNIT_MAX}}}?)"
                      rf"(?:[\s,，、|｜/_\-]{{0,{_SEP_MAX}}}\1){{{_COPIES - 1},}}")
 
 
+_REPEAT_CHUNK = 1 << 16  # positions per comparison block in _repeat_candidates (12 bytes each)
+
+
 @lru_cache(maxsize=1)
 def _word_table() -> np.ndarray:
     """The word characters of _REPEAT's unit (HAN_CLASS, A-Z, a-z, 0-9) as a code point table (the
@@ -1255,12 +1259,18 @@ def _repeat_candidates(cp: np.ndarray, han: np.ndarray | None = None) -> np.ndar
         return np.zeros(0, dtype=np.int64)
     word = _word_table().take(cp, mode="clip")  # Han, ASCII letters and digits
     pc = (cp[:-1] << np.uint32(11)) ^ cp[1:]  # uint32 (wraps): half the memory of an exact pair key
-    rec = np.zeros(pc.size, dtype=bool)
-    eq = np.empty(pc.size, dtype=bool)
-    for p in range(_UNIT_MIN, p_max + 1):
-        if p < pc.size:
-            np.equal(pc[:-p], pc[p:], out=eq[:-p])
-            rec[:-p] |= eq[:-p]
+    m = pc.size
+    # rec[i]: pc[i] equals one of pc[i + _UNIT_MIN .. i + p_max] — all offsets compared in one call on
+    # a strided (offsets × positions) view, in chunks of positions (bounded memory). The zero
+    # padding behind the end can only add candidates.
+    pad = np.zeros(m + p_max, dtype=np.uint32)
+    pad[:m] = pc
+    rec = np.empty(m, dtype=bool)
+    stride = pad.strides[0]
+    for s in range(0, m, _REPEAT_CHUNK):
+        e = min(m, s + _REPEAT_CHUNK)
+        ahead = as_strided(pad[s + _UNIT_MIN:], shape=(p_max - _UNIT_MIN + 1, e - s), strides=(stride, stride))
+        np.logical_or.reduce(ahead == pad[s:e], axis=0, out=rec[s:e])
     rec &= word[:-1] & word[1:]
     if not rec.any():
         return np.zeros(0, dtype=np.int64)
