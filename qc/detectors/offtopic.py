@@ -956,7 +956,7 @@ def _spam_prefixes(entries: tuple[str, ...]):
                 pairs.update((a << 21) | b for b in cased(w[1]))
             else:
                 singles.add(a)
-    # pair membership as a bitmap over a 20-bit hash of the two code points (see _pair_hash): a
+    # pair membership as a bitmap over a 16-bit hash of the two code points (see _pair_hash): a
     # hash collision only adds a candidate start, which the regex then rejects
     pair_bits = np.zeros(1 << _PAIR_HASH_BITS, dtype=bool)
     if pairs:
@@ -965,11 +965,11 @@ def _spam_prefixes(entries: tuple[str, ...]):
     return first, pair_bits, np.array(sorted(singles), dtype=np.int64)
 
 
-_PAIR_HASH_BITS = 20
+_PAIR_HASH_BITS = 16  # a 64 kB table stays in cache (2^20 entries: a cache miss per look-up)
 
 
 def _pair_hash(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """A 20-bit hash of code point pairs (uint32 arrays; multiplicative, wrapping)."""
+    """A _PAIR_HASH_BITS-bit hash of code point pairs (uint32 arrays; multiplicative, wrapping)."""
     return (a * np.uint32(0x9E3779B1) + b * np.uint32(0x85EBCA77)) >> np.uint32(32 - _PAIR_HASH_BITS)
 
 
