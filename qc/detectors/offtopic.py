@@ -545,6 +545,8 @@ def _annotated(text: str) -> bool:
     but its first character, so these are exactly the matches ``finditer`` would look at."""
     if "(" not in text and "（" not in text:
         return False
+    if len(text) > _HAN_MEMO_MAX:  # no shared index is kept for such a text: scan it
+        return any(m.start() > 0 and _HAN_RE.match(text, m.start() - 1) for m in _ANNOTATED_BODY.finditer(text))
     ix = _text_index(text)
     cp = ix.cp
     at = np.flatnonzero(((cp[1:] == 40) | (cp[1:] == 0xFF08)) & ix.mask[:-1]) + 1
@@ -904,6 +906,8 @@ def _has_run(text: str, kind: str, length: int) -> bool:
     increasing, so p_{i+length-1} - p_i = length - 1 exactly when they are consecutive."""
     if len(text) < length:
         return False
+    if len(text) > _HAN_MEMO_MAX:  # no shared index is kept for such a text: do not build one
+        return bool((_LONG_LETTERS if kind == "letters" else _LONG_ALNUM).search(text))
     at = _class_table(kind).take(_text_index(text).cp, mode="clip").nonzero()[0]
     if at.size < length:
         return False
@@ -1229,7 +1233,7 @@ _REPEAT = re.compile(rf"([{HAN_CLASS}A-Za-z0-9]{{{_UNIT_MIN},{_UNIT_MAX}}}?)"
                      rf"(?:[\s,，、|｜/_\-]{{0,{_SEP_MAX}}}\1){{{_COPIES - 1},}}")
 
 
-_REPEAT_CHUNK = 1 << 16  # positions per comparison block in _repeat_candidates (12 bytes each)
+_REPEAT_STRIDED_MAX = 1 << 14  # texts up to this many positions take the one-call comparison (12 bytes each)
 
 
 @lru_cache(maxsize=1)
@@ -1260,17 +1264,22 @@ def _repeat_candidates(cp: np.ndarray, han: np.ndarray | None = None) -> np.ndar
     word = _word_table().take(cp, mode="clip")  # Han, ASCII letters and digits
     pc = (cp[:-1] << np.uint32(11)) ^ cp[1:]  # uint32 (wraps): half the memory of an exact pair key
     m = pc.size
-    # rec[i]: pc[i] equals one of pc[i + _UNIT_MIN .. i + p_max] — all offsets compared in one call on
-    # a strided (offsets × positions) view, in chunks of positions (bounded memory). The zero
-    # padding behind the end can only add candidates.
-    pad = np.zeros(m + p_max, dtype=np.uint32)
-    pad[:m] = pc
-    rec = np.empty(m, dtype=bool)
-    stride = pad.strides[0]
-    for s in range(0, m, _REPEAT_CHUNK):
-        e = min(m, s + _REPEAT_CHUNK)
-        ahead = as_strided(pad[s + _UNIT_MIN:], shape=(p_max - _UNIT_MIN + 1, e - s), strides=(stride, stride))
-        np.logical_or.reduce(ahead == pad[s:e], axis=0, out=rec[s:e])
+    # rec[i]: pc[i] equals one of pc[i + _UNIT_MIN .. i + p_max]
+    if m <= _REPEAT_STRIDED_MAX:
+        # all offsets compared in one call on a strided (offsets × positions) view (fewer numpy
+        # calls: faster for short texts, slower for long ones); the zero padding behind the end
+        # can only add candidates
+        pad = np.zeros(m + p_max, dtype=np.uint32)
+        pad[:m] = pc
+        stride = pad.strides[0]
+        ahead = as_strided(pad[_UNIT_MIN:], shape=(p_max - _UNIT_MIN + 1, m), strides=(stride, stride))
+        rec = np.logical_or.reduce(ahead == pad[:m], axis=0)
+    else:
+        rec = np.zeros(m, dtype=bool)
+        eq = np.empty(m, dtype=bool)
+        for p in range(_UNIT_MIN, p_max + 1):
+            np.equal(pc[:-p], pc[p:], out=eq[:-p])
+            rec[:-p] |= eq[:-p]
     rec &= word[:-1] & word[1:]
     if not rec.any():
         return np.zeros(0, dtype=np.int64)
