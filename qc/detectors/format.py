@@ -305,7 +305,7 @@ def _dup_key(line: str, min_chars: int) -> str:
     key = "".join(line.split()).lstrip("#>*-").lower()
     if not key or key.startswith(("![", "[![", "http", "www.")):
         return _DUP_SKIP  # markup lines (images, links) are boilerplate's business
-    if len(key) < min_chars or not any(ch.isalpha() for ch in key):
+    if len(key) < min_chars or not (key[0].isalpha() or any(ch.isalpha() for ch in key)):
         return _DUP_BREAK
     return key
 
@@ -321,18 +321,18 @@ def _dup_keys(lines: list, min_chars: int) -> list[str]:
     texts = [ln[2] for ln in lines]
     keys = list(map(gens[0].get, texts))
     if None in keys:
-        for i in [i for i, k in enumerate(keys) if k is None]:
-            line = texts[i]
-            key = gens[1].pop(line, None) if gens[1] else None
-            if key is None:
-                key = _dup_key(line, min_chars)
-            keys[i] = key
-            if len(line) <= _DUP_MEMO_MAX_LEN:
-                new = gens[0]
-                if len(new) >= _DUP_MEMO_MAX:
-                    gens[1] = new
-                    new = gens[0] = {}
-                new[line] = key
+        miss = [i for i, k in enumerate(keys) if k is None]
+        mt = [texts[i] for i in miss]
+        old = gens[1]
+        vals = [old.pop(t, None) for t in mt] if old else [None] * len(mt)  # met again: moves back
+        vals = [_dup_key(t, min_chars) if v is None else v for t, v in zip(mt, vals)]
+        for i, v in zip(miss, vals):
+            keys[i] = v
+        new = gens[0]
+        if len(new) + len(mt) > _DUP_MEMO_MAX:  # the new generation becomes the old one
+            gens[1] = new
+            new = gens[0] = {}
+        new.update({t: v for t, v in zip(mt, vals) if len(t) <= _DUP_MEMO_MAX_LEN})
     return keys
 
 
