@@ -571,7 +571,12 @@ def _segment_vectors(text: str, spans, idf: np.ndarray, params: dict, bounds: np
             bounds = _span_array(spans)
         # the segment of each bigram: how many segments start at or before it, less one (spans
         # are sorted, disjoint and not empty, so their starts are distinct)
-        seg = bounds[:, 0].searchsorted(pos, side="right") - 1
+        if n <= 64:
+            seg = bounds[:, 0].searchsorted(pos, side="right") - 1
+        else:  # a binary search per bigram costs more than one pass over the text
+            mark = np.zeros(ix.cp.size + 1, dtype=np.int32)
+            mark[bounds[:, 0]] = 1
+            seg = mark.cumsum(dtype=np.int32)[pos] - 1
         inside = (seg >= 0) & (pos + 1 < bounds[:, 1][seg])  # both characters in the segment
         return SegmentVectors(SegmentVectors.pack(seg, ids_all, st_all)[inside], n, idf, stop_factor)
     # annotations are removed segment by segment (as each segment reads alone); the stripped
