@@ -362,3 +362,45 @@ def test_page_limit_keeps_the_worst_documents(tmp_path):
     assert "Pages were written for the 1 lowest-scoring of 3 documents" in index
     page = (out / "files" / "b.txt.html").read_text(encoding="utf-8")
     assert "file 1 of 1" in page and 'rel="next"' not in page
+
+
+def test_pages_of_an_unchanged_scan_are_not_rendered_again(tmp_path, monkeypatch):
+    """Each file page carries a key of its inputs (render code, report, text, navigation,
+    options); a page whose key matches is left alone, a changed one is rendered again."""
+    import os
+
+    import qc
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("正文\u200b内容在这里。\n", encoding="utf-8")
+    (corpus / "b.txt").write_text("另一篇\u200b文章。\n", encoding="utf-8")
+    (corpus / "r.jsonl").write_text('{"text": "记录一\u200b"}\n{"text": "记录二"}\n', encoding="utf-8")
+    out = tmp_path / "out"
+    qc.scan([str(corpus)], out=out, jobs=1, select=["EN"])
+    H.render_html(out)
+    pages = sorted((out / "files").rglob("*.html"))
+    assert len(pages) == 4
+    for p in pages:
+        os.utime(p, ns=(1, 1))
+    before = {p: p.read_bytes() for p in pages}
+    made: list[str] = []
+    real = H.file_page_model
+    monkeypatch.setattr(H, "file_page_model", lambda report, *a: made.append(report["id"]) or real(report, *a))
+
+    H.render_html(out)
+    assert made == [] and all(p.stat().st_mtime_ns == 1 for p in pages)
+
+    (corpus / "a.txt").write_text("改过的\u200b内容。\n", encoding="utf-8")
+    qc.scan([str(corpus)], out=out, jobs=1, select=["EN"])
+    H.render_html(out)
+    assert made == ["a.txt"]
+    incremental = {p: p.read_bytes() for p in pages}
+    assert all(incremental[p] == before[p] for p in pages if p.name != "a.txt.html")
+    (out / "files" / "a.txt.html").unlink()
+    H.render_html(out)
+    assert (out / "files" / "a.txt.html").read_bytes() == incremental[out / "files" / "a.txt.html"]
+
+    made.clear()
+    H.render_html(out, max_text_kb=1)  # another option: every page again
+    assert len(made) == 4

@@ -269,8 +269,47 @@ def _csp(script: str) -> str:
 
 def _page(template: str, script_name: str | None, **ctx: Any) -> str:
     script = _asset(script_name) if script_name else ""
+    ctx.setdefault("page_key", None)
     ctx.update(css=Markup(_asset("style.css")), script=Markup(script), csp=_csp(script))
     return _env().get_template(template).render(**ctx)
+
+
+@lru_cache(maxsize=1)
+def _render_digest() -> str:
+    """qc's code digest plus every template and static asset: what a page's look depends on."""
+    from ..cache import code_digest
+
+    h = hashlib.sha256(code_digest().encode())
+    for folder in (TEMPLATES, STATIC):
+        for p in sorted(Path(folder).rglob("*")):
+            if p.is_file():
+                h.update(str(p.relative_to(folder)).encode() + b"\0" + p.read_bytes())
+    return h.hexdigest()
+
+
+def _page_key(*parts: Any) -> str:
+    """A file page's inputs, hashed: the render code, its report as stored, its text (or why
+    there is none), its navigation and the options. Written into the page (``_PAGE_KEY``) so a
+    re-render of an unchanged scan skips the page."""
+    h = hashlib.sha256(_render_digest().encode())
+    for part in parts:
+        h.update(b"\x1f" + (part if isinstance(part, str) else json.dumps(part, sort_keys=True, ensure_ascii=False))
+                 .encode("utf-8", "surrogatepass"))
+    return h.hexdigest()[:32]
+
+
+_PAGE_KEY = re.compile(r"<!-- qc-page ([0-9a-f]{32}) -->")
+
+
+def _has_page(path: Path, key: str) -> bool:
+    """``path`` is a page rendered from exactly these inputs (its key is in its first 512 bytes)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(512).decode("utf-8", "replace")
+    except OSError:
+        return False
+    m = _PAGE_KEY.search(head)
+    return m is not None and m.group(1) == key
 
 
 # --- reading sources back ---------------------------------------------------------------------
@@ -551,6 +590,7 @@ class ReportLoader:
         self._path: Path | None = None
         self._fh: Any = None
         self._line = 0  # lines consumed from _fh
+        self.raw = ""  # the text of the report last loaded, as stored
 
     def close(self) -> None:
         if self._fh is not None:
@@ -568,7 +608,8 @@ class ReportLoader:
         if path.suffix != ".jsonl":
             self.close()
             try:
-                data = json.loads(path.read_text(encoding="utf-8"))
+                self.raw = path.read_text(encoding="utf-8")
+                data = json.loads(self.raw)
             except (OSError, ValueError):
                 return None
             if isinstance(data, list):
@@ -591,6 +632,7 @@ class ReportLoader:
                 except ValueError:
                     continue
                 if isinstance(rec, dict) and rec.get("id") == row["id"]:
+                    self.raw = line
                     return rec
                 if isinstance(want, int) and self._line >= want:
                     break
@@ -683,9 +725,12 @@ def render_html(out: str | Path, ruleset: Any = None, *, max_text_kb: int = DEFA
             "rules": {rid: up + f"rules/{quote(rid)}.html" for rid in rules_meta},
             "json": href(rel, row.get("report") or report_relpath(row["id"])),
         }
-        model = file_page_model(report, text, note, max_text_kb)
-        html = _page("file.html.j2", "file.js", m=model, nav=nav, title=row["id"])
-        atomic_write(confined(out, rel), html)
+        target = confined(out, rel)
+        key = _page_key(loader.raw, text if text is not None else "", note or "", nav, max_text_kb, row["id"])
+        if not _has_page(target, key):  # else: the page there was rendered from these very inputs
+            model = file_page_model(report, text, note, max_text_kb)
+            html = _page("file.html.j2", "file.js", m=model, nav=nav, title=row["id"], page_key=key)
+            atomic_write(target, html)
         rendered[row["id"]] = quote(rel, safe="/")
     loader.close()
     for rule in ruleset.rules:
