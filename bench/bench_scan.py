@@ -3,7 +3,7 @@ and Ray, next to one plain regex pass over the same text (the yardstick: figures
 hold across machines).
 
     python bench/make_corpus.py /tmp/qc-bench --mb 100
-    python bench/bench_scan.py /tmp/qc-bench [--runs j1,j2,cache,ray] [--json results.json]
+    python bench/bench_scan.py /tmp/qc-bench [--runs j1,j2,cache,ray,html] [--json results.json]
     python bench/bench_scan.py /tmp/qc-bench --rule-costs 200     # MB/s of every rule, in-process
 
 Every run is the real CLI in a subprocess (``qc scan CORPUS --no-html -q --fail-on never``),
@@ -74,8 +74,8 @@ def _tree_rss_kb(pid: int) -> int:
     return total
 
 
-def run_qc(args: list[str], env: dict | None = None) -> dict:
-    cmd = [sys.executable, "-m", "qc.cli", "scan", *args, "--no-html", "-q", "--fail-on", "never"]
+def run_qc(args: list[str], env: dict | None = None, html: bool = False) -> dict:
+    cmd = [sys.executable, "-m", "qc.cli", "scan", *args, *([] if html else ["--no-html"]), "-q", "--fail-on", "never"]
     t0 = time.perf_counter()
     # as installed qc runs: Python's bytecode cache on (a sandbox's PYTHONDONTWRITEBYTECODE would
     # add ≈ 0.3 s of compiling to every run, a tenth of a warm re-scan)
@@ -174,7 +174,8 @@ def rule_costs(corpus: Path, max_docs: int, select: str | None = None) -> list[d
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("corpus", type=Path)
-    ap.add_argument("--runs", default="j1,j2,cache,ray", help="comma-separated: j1, j2, cache, ray")
+    ap.add_argument("--runs", default="j1,j2,cache,ray", help="comma-separated: j1, j2, cache, ray, html "
+                    "(cold and warm scans that also write the HTML report, as `qc scan` does by default)")
     ap.add_argument("--json", type=Path, help="also write the results here")
     ap.add_argument("--select", default=None, help="rule selection passed to qc (default: all rules)")
     ap.add_argument("--rule-costs", type=int, metavar="N", help="instead: time every rule and profile "
@@ -214,6 +215,10 @@ def main(argv: list[str] | None = None) -> int:
             record("cold (cache on)", run_qc([str(corpus), "--out", str(work / "c1"), "-j", "2", *sel], env), 2)
             # a re-scan into the same reports folder, as `qc scan` in CI does
             record("warm cache", run_qc([str(corpus), "--out", str(work / "c1"), "-j", "2", *sel], env), 2)
+        if "html" in runs:
+            env = {"QC_CACHE_DIR": str(work / "hcache")}
+            record("cold + HTML", run_qc([str(corpus), "--out", str(work / "h1"), "-j", "2", *sel], env, html=True), 2)
+            record("warm + HTML", run_qc([str(corpus), "--out", str(work / "h1"), "-j", "2", *sel], env, html=True), 2)
         if "ray" in runs:
             record("ray (2 CPUs)", run_qc([str(corpus), "--out", str(work / "ray"), "-j", "2", "--engine", "ray",
                                           "--no-cache", *sel]), 2)
@@ -228,6 +233,8 @@ def main(argv: list[str] | None = None) -> int:
             summary["warm_speedup"] = by["cold (cache on)"]["seconds"] / by["warm cache"]["seconds"]
             summary["warm_speedup_engine"] = ((by["cold (cache on)"]["engine_seconds"] or 0)
                                               / max(1e-9, by["warm cache"]["engine_seconds"] or 1e-9))
+        if "cold + HTML" in by and "warm + HTML" in by:
+            summary["warm_speedup_html"] = by["cold + HTML"]["seconds"] / by["warm + HTML"]["seconds"]
         if "-j 1" in by and "ray (2 CPUs)" in by:
             summary["ray_vs_j1"] = by["-j 1"]["seconds"] / by["ray (2 CPUs)"]["seconds"]
         identical = None
