@@ -376,6 +376,8 @@ def test_pages_of_an_unchanged_scan_are_not_rendered_again(tmp_path, monkeypatch
     (corpus / "a.txt").write_text("正文\u200b内容在这里。\n", encoding="utf-8")
     (corpus / "b.txt").write_text("另一篇\u200b文章。\n", encoding="utf-8")
     (corpus / "r.jsonl").write_text('{"text": "记录一\u200b"}\n{"text": "记录二"}\n', encoding="utf-8")
+    for p in corpus.iterdir():  # a source changed in the last two seconds is never trusted by its stat
+        os.utime(p, (1e9, 1e9))
     out = tmp_path / "out"
     qc.scan([str(corpus)], out=out, jobs=1, select=["EN"])
     H.render_html(out)
@@ -392,6 +394,7 @@ def test_pages_of_an_unchanged_scan_are_not_rendered_again(tmp_path, monkeypatch
     assert made == [] and all(p.stat().st_mtime_ns == 1 for p in pages)
 
     (corpus / "a.txt").write_text("改过的\u200b内容。\n", encoding="utf-8")
+    os.utime(corpus / "a.txt", (1.5e9, 1.5e9))
     qc.scan([str(corpus)], out=out, jobs=1, select=["EN"])
     H.render_html(out)
     assert made == ["a.txt"]
@@ -404,3 +407,29 @@ def test_pages_of_an_unchanged_scan_are_not_rendered_again(tmp_path, monkeypatch
     made.clear()
     H.render_html(out, max_text_kb=1)  # another option: every page again
     assert len(made) == 4
+    made.clear()
+    os.utime(corpus / "b.txt", None)  # just touched: its stat is not trusted, the page is rendered
+    stats = H.render_html(out, max_text_kb=1)
+    assert made == ["b.txt"] and stats.files == 4 and stats.from_source == 4
+
+
+def test_unchanged_pages_keep_their_counts_and_a_recent_source_is_reread(tmp_path):
+    """Skipped pages still count as from-source or excerpts-only; a source gone since is noticed."""
+    import os
+
+    import qc
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    for name in ("a.txt", "b.txt"):
+        (corpus / name).write_text("正文\u200b内容。\n", encoding="utf-8")
+        os.utime(corpus / name, (1e9, 1e9))
+    out = tmp_path / "out"
+    qc.scan([str(corpus)], out=out, jobs=1, select=["EN"])
+    first = H.render_html(out)
+    again = H.render_html(out)
+    assert (first.files, first.from_source, first.excerpts_only) == (again.files, again.from_source, again.excerpts_only) == (2, 2, 0)
+    (corpus / "b.txt").unlink()
+    gone = H.render_html(out)
+    assert (gone.from_source, gone.excerpts_only) == (1, 1)
+    assert "was not found" in (out / "files" / "b.txt.html").read_text(encoding="utf-8")

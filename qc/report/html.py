@@ -21,6 +21,7 @@ import json
 import os
 import posixpath
 import re
+import stat
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -288,28 +289,26 @@ def _render_digest() -> str:
 
 
 def _page_key(*parts: Any) -> str:
-    """A file page's inputs, hashed: the render code, its report as stored, its text (or why
-    there is none), its navigation and the options. Written into the page (``_PAGE_KEY``) so a
-    re-render of an unchanged scan skips the page."""
-    h = hashlib.sha256(_render_digest().encode())
-    for part in parts:
-        h.update(b"\x1f" + (part if isinstance(part, str) else json.dumps(part, sort_keys=True, ensure_ascii=False))
-                 .encode("utf-8", "surrogatepass"))
-    return h.hexdigest()[:32]
+    """A file page's inputs, hashed: the render code, its report as stored, the stat of its
+    source (``SourceReader.source_stat``), its place among the pages and the options. Written
+    into the page (``_PAGE_KEY``) so a re-render of an unchanged scan skips the page."""
+    joined = "\x1f".join(p if isinstance(p, str) else repr(p) for p in parts)  # str, int, None, tuples, lists
+    return hashlib.sha256((_render_digest() + "\x1f" + joined).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-_PAGE_KEY = re.compile(r"<!-- qc-page ([0-9a-f]{32}) -->")
+_PAGE_KEY = re.compile(r"<!-- qc-page ([0-9a-f]{32}) (text|excerpts|none) -->")
 
 
-def _has_page(path: Path, key: str) -> bool:
-    """``path`` is a page rendered from exactly these inputs (its key is in its first 512 bytes)."""
+def _page_mode(path: Path, key: str) -> str | None:
+    """How the page at ``path`` shows its document ("text", "excerpts", "none") if it was
+    rendered from exactly these inputs (its key is in its first 512 bytes), else None."""
     try:
         with open(path, "rb") as f:
             head = f.read(512).decode("utf-8", "replace")
     except OSError:
-        return False
+        return None
     m = _PAGE_KEY.search(head)
-    return m is not None and m.group(1) == key
+    return m.group(2) if m is not None and m.group(1) == key else None
 
 
 # --- reading sources back ---------------------------------------------------------------------
@@ -334,6 +333,26 @@ class SourceReader:
             if c not in seen:
                 seen.append(c)
         return seen
+
+    def source_stat(self, path: str) -> tuple | None:
+        """(file, size, mtime, inode) of the first existing candidate for ``path``, ("missing",)
+        when there is none, None when the file changed in the last two seconds (a same-size
+        rewrite within the mtime granularity would go unseen: the page is then rendered)."""
+        import time
+
+        from ..cache import _RACY_SECONDS
+
+        for c in self._candidates(path):
+            try:
+                st = os.stat(c)
+            except OSError:
+                continue
+            if not stat.S_ISREG(st.st_mode):
+                continue
+            if time.time() - st.st_mtime < _RACY_SECONDS:
+                return None
+            return (c, st.st_size, st.st_mtime_ns, st.st_ino)
+        return ("missing",)
 
     def _docs(self, path: str, rel: str, restart: bool) -> Iterator:
         key = (path, rel)
@@ -590,12 +609,51 @@ class ReportLoader:
         self._path: Path | None = None
         self._fh: Any = None
         self._line = 0  # lines consumed from _fh
-        self.raw = ""  # the text of the report last loaded, as stored
 
     def close(self) -> None:
         if self._fh is not None:
             self._fh.close()
         self._fh, self._path, self._line = None, None, 0
+
+    def raw(self, row: dict[str, Any]) -> str | None:
+        """The row's report as stored (a ``.json`` file's text, or line ``report_line`` of a
+        JSONL), not parsed; None when it cannot be had that way (``load`` then searches)."""
+        rel = row.get("report") or report_relpath(row["id"])
+        try:
+            path = confined(self.out, rel)
+        except ValueError:
+            return None
+        if path.suffix != ".jsonl":
+            self.close()
+            try:
+                return path.read_text(encoding="utf-8")
+            except (OSError, ValueError):
+                return None
+        want = row.get("report_line")
+        if not isinstance(want, int):
+            return None
+        if self._path != path or want <= self._line:
+            self.close()
+            try:
+                self._fh = open(path, encoding="utf-8")
+            except OSError:
+                return None
+            self._path = path
+        for line in self._fh:
+            self._line += 1
+            if self._line == want:
+                return line
+        return None
+
+    def parse(self, row: dict[str, Any], raw: str) -> dict[str, Any] | None:
+        """The report in ``raw`` (from ``raw``) if it is this row's, else None."""
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            return None
+        if isinstance(data, list):
+            data = next((d for d in data if isinstance(d, dict) and d.get("id") == row["id"]), None)
+        return data if isinstance(data, dict) and data.get("id") == row["id"] else None
 
     def load(self, row: dict[str, Any]) -> dict[str, Any] | None:
         rel = row.get("report") or report_relpath(row["id"])
@@ -608,8 +666,7 @@ class ReportLoader:
         if path.suffix != ".jsonl":
             self.close()
             try:
-                self.raw = path.read_text(encoding="utf-8")
-                data = json.loads(self.raw)
+                data = json.loads(path.read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 return None
             if isinstance(data, list):
@@ -632,7 +689,6 @@ class ReportLoader:
                 except ValueError:
                     continue
                 if isinstance(rec, dict) and rec.get("id") == row["id"]:
-                    self.raw = line
                     return rec
                 if isinstance(want, int) and self._line >= want:
                     break
@@ -699,9 +755,31 @@ def render_html(out: str | Path, ruleset: Any = None, *, max_text_kb: int = DEFA
         digest_note = "The rules changed since this scan: rule pages show the current rules."
     rendered: dict[str, str | None] = {}
     loader = ReportLoader(out)
+    rule_ids = sorted(rules_meta)
+    rule_links: dict[str, dict[str, str]] = {}  # by "../" prefix
     for k, row in enumerate(pages):
         rel = page_rel[row["id"]]
-        report = loader.load(row)
+        target = confined(out, rel)
+        prev_id = pages[k - 1]["id"] if k > 0 else None
+        next_id = pages[k + 1]["id"] if k + 1 < len(pages) else None
+        # the page's inputs without parsing its report or reading its text: the report as
+        # stored and the stat of the source the text would come from
+        raw = loader.raw(row)
+        src = reader.source_stat(row.get("path") or "")
+        key = None
+        if raw is not None and src is not None:
+            key = _page_key(raw, src, rel, prev_id, next_id, k, len(pages), rule_ids, row.get("report") or "",
+                            max_text_kb, row["id"])
+            mode = _page_mode(target, key)
+            if mode is not None:  # the page there was rendered from these very inputs
+                stats.files += 1
+                stats.from_source += mode == "text"
+                stats.excerpts_only += mode == "excerpts"
+                rendered[row["id"]] = quote(rel, safe="/")
+                continue
+        report = loader.parse(row, raw) if raw is not None else None
+        if report is None:
+            report = loader.load(row)
         if report is None:
             rendered[row["id"]] = None
             continue
@@ -710,27 +788,30 @@ def render_html(out: str | Path, ruleset: Any = None, *, max_text_kb: int = DEFA
         else:
             text, note = None, None
         stats.files += 1
+        mode = "none"
         if text is None and report.get("status", "ok") == "ok":
             stats.excerpts_only += 1
+            mode = "excerpts"
         elif text is not None:
             stats.from_source += 1
+            mode = "text"
         up = "../" * rel.count("/")
+        if up not in rule_links:
+            rule_links[up] = {rid: up + f"rules/{quote(rid)}.html" for rid in rules_meta}
         nav = {
             "index": up + "index.html",
-            "prev": href(rel, page_rel[pages[k - 1]["id"]]) if k > 0 else None,
-            "next": href(rel, page_rel[pages[k + 1]["id"]]) if k + 1 < len(pages) else None,
-            "prev_id": pages[k - 1]["id"] if k > 0 else None,
-            "next_id": pages[k + 1]["id"] if k + 1 < len(pages) else None,
+            "prev": href(rel, page_rel[prev_id]) if prev_id is not None else None,
+            "next": href(rel, page_rel[next_id]) if next_id is not None else None,
+            "prev_id": prev_id,
+            "next_id": next_id,
             "position": k + 1, "count": len(pages),
-            "rules": {rid: up + f"rules/{quote(rid)}.html" for rid in rules_meta},
+            "rules": rule_links[up],
             "json": href(rel, row.get("report") or report_relpath(row["id"])),
         }
-        target = confined(out, rel)
-        key = _page_key(loader.raw, text if text is not None else "", note or "", nav, max_text_kb, row["id"])
-        if not _has_page(target, key):  # else: the page there was rendered from these very inputs
-            model = file_page_model(report, text, note, max_text_kb)
-            html = _page("file.html.j2", "file.js", m=model, nav=nav, title=row["id"], page_key=key)
-            atomic_write(target, html)
+        model = file_page_model(report, text, note, max_text_kb)
+        html = _page("file.html.j2", "file.js", m=model, nav=nav, title=row["id"],
+                     page_key=f"{key} {mode}" if key else None)
+        atomic_write(target, html)
         rendered[row["id"]] = quote(rel, safe="/")
     loader.close()
     for rule in ruleset.rules:
