@@ -512,17 +512,24 @@ class Engine:
             }
         return self._key_cache
 
-    def _profile_key(self, unit: Unit) -> str:
-        from .cache import key
+    def _unit_key(self, kind: str, unit: Unit) -> str:
+        """``cache.key(kind, <this scan's fixed parts>, unit.describe(), unit.sha)``, from a hasher
+        that has already taken the fixed parts (the same digest, a fraction of the work)."""
+        pre = self.__dict__.setdefault("_key_prefixes", {})
+        h0 = pre.get(kind)
+        if h0 is None:
+            k = self._keys()
+            fixed = (kind, k["code"], k["opts"]) if kind == "profile" else (kind, k["code"], k["rules"], k["opts"])
+            h0 = pre[kind] = hashlib.sha256("".join(f"{p}\x1f" for p in fixed).encode("utf-8", "surrogatepass"))
+        h = h0.copy()
+        h.update(f"{unit.describe()}\x1f{unit.sha}\x1f".encode("utf-8", "surrogatepass"))
+        return h.hexdigest()[:40]
 
-        k = self._keys()
-        return key("profile", k["code"], k["opts"], unit.describe(), unit.sha)
+    def _profile_key(self, unit: Unit) -> str:
+        return self._unit_key("profile", unit)
 
     def _check_base(self, unit: Unit) -> str:
-        from .cache import key
-
-        k = self._keys()
-        return key("check", k["code"], k["rules"], k["opts"], unit.describe(), unit.sha)
+        return self._unit_key("check", unit)
 
     def _check_full(self, base: str, used: tuple[str, ...]) -> str | None:
         from .cache import key

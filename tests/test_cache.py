@@ -225,3 +225,19 @@ def test_warm_scan_imports_no_detector(corpus, tmp_path):
     warm = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert warm.returncode == 0, warm.stderr[-2000:]
     assert warm.stdout.strip() == "[]", warm.stdout
+
+
+def test_unit_keys_from_prefix_hashers_equal_the_plain_key():
+    from qc.cache import key
+    from qc.corpus import SourceFile
+    from qc.engine import Engine
+    from qc.readers import Unit
+    from qc.rules import load_rules
+
+    e = Engine(load_rules())
+    k = e._keys()
+    for u in [Unit(SourceFile("/x/a.txt", "a.txt"), "text", sha="abc"),
+              Unit(SourceFile("/x/b.jsonl", "d/b.jsonl"), "jsonl", 5, 900, 3, 1, 4, "ff"),
+              Unit(SourceFile("/x/c.txt", "汉\udcff.txt"), "text")]:
+        assert e._profile_key(u) == key("profile", k["code"], k["opts"], u.describe(), u.sha)
+        assert e._check_base(u) == key("check", k["code"], k["rules"], k["opts"], u.describe(), u.sha)
