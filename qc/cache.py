@@ -46,6 +46,12 @@ CACHE_VERSION = "1"
 _RACY_SECONDS = 2.0
 
 
+def too_fresh(st: os.stat_result, now: float | None = None) -> bool:
+    """A file modified in the last two seconds: a same-size rewrite within the mtime granularity
+    would not change its stat, so its stat says nothing about its content yet."""
+    return st.st_mtime > (time.time() if now is None else now) - _RACY_SECONDS
+
+
 @lru_cache(maxsize=1)
 def code_digest() -> str:
     """qc version + hash of every .py file of the qc package."""
@@ -251,4 +257,4 @@ class Cache:
             pass
 
 
-__all__ = ["Cache", "code_digest", "stable_digest", "key"]
+__all__ = ["Cache", "code_digest", "stable_digest", "key", "too_fresh"]

@@ -243,7 +243,7 @@ def _folder_stats(dirs: list[str]) -> list[tuple] | None:
     last two seconds (a same-size rewrite within the mtime granularity would go unseen)."""
     import time
 
-    from .cache import _RACY_SECONDS
+    from .cache import too_fresh
 
     out: list[tuple] = []
     now = time.time()
@@ -256,7 +256,7 @@ def _folder_stats(dirs: list[str]) -> list[tuple] | None:
                     st = os.stat(path)
                 except OSError:
                     return None
-                if now - st.st_mtime < _RACY_SECONDS:
+                if too_fresh(st, now):
                     return None
                 out.append((path, st.st_size, st.st_mtime_ns, st.st_ino))
     return out

@@ -338,9 +338,7 @@ class SourceReader:
         """(file, size, mtime, inode) of the first existing candidate for ``path``, ("missing",)
         when there is none, None when the file changed in the last two seconds (a same-size
         rewrite within the mtime granularity would go unseen: the page is then rendered)."""
-        import time
-
-        from ..cache import _RACY_SECONDS
+        from ..cache import too_fresh
 
         for c in self._candidates(path):
             try:
@@ -349,7 +347,7 @@ class SourceReader:
                 continue
             if not stat.S_ISREG(st.st_mode):
                 continue
-            if time.time() - st.st_mtime < _RACY_SECONDS:
+            if too_fresh(st):
                 return None
             return (c, st.st_size, st.st_mtime_ns, st.st_ino)
         return ("missing",)
