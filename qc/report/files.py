@@ -464,12 +464,20 @@ class SpooledRows:
             for line in f:
                 yield line[:-1]
 
+    def with_texts(self) -> Iterator[tuple[dict[str, Any], str]]:
+        """(row, its summary.json text) for every row, in one pass (one read of a spilled file)."""
+        if self._rows is not None:
+            yield from zip(self._rows, self._texts)
+            return
+        for text in self.texts():
+            yield json.loads(text), text
+
     def __iter__(self):
         if self._rows is not None:
             yield from self._rows
             return
-        for text in self.texts():
-            yield json.loads(text)
+        for row, _ in self.with_texts():
+            yield row
 
     def __getitem__(self, i: int) -> dict[str, Any]:
         if i < 0:
@@ -543,8 +551,8 @@ def write_summary_streaming(out: Path, rows: Iterable[dict[str, Any]], settings:
                 csv_rows(fcsv, chunk, header)
 
             wrote_header = False
-            texts = rows.texts() if isinstance(rows, SpooledRows) else map(_row_json, rows)
-            for row, text in zip(rows, texts):
+            pairs = rows.with_texts() if isinstance(rows, SpooledRows) else ((r, _row_json(r)) for r in rows)
+            for row, text in pairs:
                 f.write(("\n  " if first else ",\n  ") + text)
                 first = False
                 chunk.append(row)
