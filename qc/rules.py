@@ -243,7 +243,7 @@ def _folder_stats(dirs: list[str]) -> list[tuple] | None:
     last two seconds (a same-size rewrite within the mtime granularity would go unseen)."""
     import time
 
-    from .cache import too_fresh
+    from .cache import Cache, too_fresh
 
     out: list[tuple] = []
     now = time.time()
@@ -258,5 +258,5 @@ def _folder_stats(dirs: list[str]) -> list[tuple] | None:
                     return None
                 if too_fresh(st, now):
                     return None
-                out.append((path, st.st_size, st.st_mtime_ns, st.st_ino))
+                out.append(Cache.stat_key(path, st=st))
     return out

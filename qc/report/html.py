@@ -338,7 +338,7 @@ class SourceReader:
         """(file, size, mtime, inode) of the first existing candidate for ``path``, ("missing",)
         when there is none, None when the file changed in the last two seconds (a same-size
         rewrite within the mtime granularity would go unseen: the page is then rendered)."""
-        from ..cache import too_fresh
+        from ..cache import Cache, too_fresh
 
         for c in self._candidates(path):
             try:
@@ -349,7 +349,7 @@ class SourceReader:
                 continue
             if too_fresh(st):
                 return None
-            return (c, st.st_size, st.st_mtime_ns, st.st_ino)
+            return Cache.stat_key(c, st=st)
         return ("missing",)
 
     def _docs(self, path: str, rel: str, restart: bool) -> Iterator:
