@@ -114,7 +114,7 @@ def scan(
     progress.close()
     gate = outcome.gate
     if not (no_html or cfg.get("no_html")):
-        _render_html(out_dir, result.ruleset, gate)
+        _render_html(out_dir, result.ruleset, gate, jobs_n)
     _emit(outcome, gopts, quiet)
     raise typer.Exit(outcome.exit_code)
 
@@ -136,16 +136,20 @@ def _emit(outcome: Any, gopts: Any, quiet: bool) -> None:
             err_console.print(f"wrote {path}", markup=False)
 
 
-def _render_html(out_dir: Path, ruleset: Any, gate: Any = None) -> None:
+def _render_html(out_dir: Path, ruleset: Any, gate: Any = None, jobs: int = 1) -> None:
     """HTML next to the JSON; a rendering problem is reported but never changes the gate."""
     from .report.html import render_html
 
     try:
-        render_html(out_dir, ruleset, gate=gate)
+        stats = render_html(out_dir, ruleset, gate=gate, jobs=jobs)
     except Exception as e:  # noqa: BLE001 - the JSON reports and the gate stand without HTML
         if _STATE["debug"]:
             raise
         err_console.print(f"[yellow]warning:[/] HTML report not written: {type(e).__name__}: {e}", markup=True)
+        return
+    if stats.failed:  # pages that raised; the others were written
+        err_console.print(f"warning: {stats.failed} HTML file page(s) not written, e.g. {stats.errors[0]}",
+                          markup=False)
 
 
 @app.command("report")
@@ -155,8 +159,10 @@ def report_cmd(
     max_text_kb: int = typer.Option(512, "--max-text-kb", help="Show at most this much of each file's text (KB of UTF-8); the rest as excerpts."),
     source_root: Optional[list[Path]] = typer.Option(None, "--source-root", help="Also look for relative source paths under this folder (repeatable)."),
     max_pages: int = typer.Option(20_000, "--max-pages", help="Write pages for at most this many documents, the lowest scores first (0: all)."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes rendering the file pages (1: in this process; a pool starts only for 50 or more pages to render) [default: number of cores]."),
 ) -> None:
-    """Re-render the HTML report (index.html, files/*.html, rules/*.html) from OUT's JSON, without rescanning."""
+    """Re-render the HTML report (index.html, files/*.html, rules/*.html) from OUT's JSON, without rescanning.
+    Pages whose inputs did not change are kept; the others are rendered by -j worker processes."""
     from .report.html import render_html
     from .rules import load_rules
 
@@ -166,8 +172,20 @@ def report_cmd(
         raise ConfigError("--max-text-kb must be at least 1")
     if max_pages < 0:
         raise ConfigError("--max-pages must be 0 (no limit) or more")
+    if jobs is None:
+        try:
+            cfg = find_config()[0]
+        except Exception:  # noqa: BLE001 - a broken config only costs its jobs setting here
+            cfg = {}
+        jobs = int(_opt(None, cfg, "jobs", os.cpu_count() or 1))
+    if jobs < 1:
+        raise ConfigError("--jobs must be at least 1")
     rs = load_rules(None, [str(rules)] if rules else None)
-    stats = render_html(out, rs, max_text_kb=max_text_kb, source_bases=list(source_root or []), max_pages=max_pages)
+    stats = render_html(out, rs, max_text_kb=max_text_kb, source_bases=list(source_root or []), max_pages=max_pages,
+                        jobs=jobs)
+    if stats.failed:  # pages that raised; the others were written
+        err_console.print(f"warning: {stats.failed} HTML file page(s) not written, e.g. {stats.errors[0]}",
+                          markup=False)
     note = f" ({stats.excerpts_only} from excerpts only: source missing or changed)" if stats.excerpts_only else ""
     if stats.skipped:
         note += f"; {stats.skipped} documents without a page (--max-pages {max_pages})"

@@ -23,7 +23,7 @@ import posixpath
 import re
 import stat
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -706,11 +706,198 @@ class RenderStats:
     excerpts_only: int = 0
     rules: int = 0
     skipped: int = 0  # documents without a page (over max_pages)
+    failed: int = 0  # file pages that raised while being rendered (no page, no link in the index)
+    errors: list[str] = field(default_factory=list)  # the first MAX_ERRORS of them: "id: Type: message"
+
+
+MAX_ERRORS = 20
+PARALLEL_MIN_PAGES = 50  # a pool is started only for at least this many pages to render (≈ 0.5 s on one core)
+CHUNK_PAGES = 32  # pages per task sent to a pool worker (≈ 0.3 s of work)
+
+
+class _PageRenderer:
+    """Renders file pages from small jobs ``(k, row, rel, key, prev_id, prev_rel, next_id,
+    next_rel)``: the parent's own (``jobs=1``, or too few pages for a pool) or one per pool
+    worker, each with its own ReportLoader and SourceReader. A worker gets its pages in page
+    order, so both only ever read forward: the records of a JSONL source are read in one pass
+    per worker, the other workers' records skipped, never re-read from the start."""
+
+    def __init__(self, out: Path, bases: list[Path], text_field: str, id_field: str | None, max_text_kb: int,
+                 rule_ids: list[str], count: int, loader: ReportLoader | None = None,
+                 reader: SourceReader | None = None):
+        self.out, self.max_text_kb, self.rule_ids, self.count = Path(out), max_text_kb, rule_ids, count
+        self.loader = loader or ReportLoader(self.out)
+        self.reader = reader or SourceReader(bases, text_field, id_field)
+        self._rule_links: dict[str, dict[str, str]] = {}  # by "../" prefix
+
+    def render(self, job: tuple, raw: str | None = None) -> tuple[str | None, str | None]:
+        """(mode, None) when the page was written ("text", "excerpts" or "none"); (None, None)
+        when its report is missing or unreadable (no page, as ever); (None, error) when it
+        raised (no page either: one bad page does not take the others down)."""
+        try:
+            return self._render(job, raw), None
+        except Exception as e:  # noqa: BLE001 - reported in RenderStats.errors
+            return None, f"{job[1]['id']}: {type(e).__name__}: {e}"
+
+    def _render(self, job: tuple, raw: str | None) -> str | None:
+        k, row, rel, key, prev_id, prev_rel, next_id, next_rel = job
+        loader, reader = self.loader, self.reader
+        if raw is None:
+            raw = loader.raw(row)
+        report = loader.parse(row, raw) if raw is not None else None
+        if report is None:
+            report = loader.load(row)
+        if report is None:
+            return None
+        if report.get("status", "ok") == "ok" and report.get("chars", 0) > 0:
+            text, note = reader.text(report)
+        else:
+            text, note = None, None
+        mode = "none"
+        if text is None and report.get("status", "ok") == "ok":
+            mode = "excerpts"
+        elif text is not None:
+            mode = "text"
+        up = "../" * rel.count("/")
+        if up not in self._rule_links:
+            self._rule_links[up] = {rid: up + f"rules/{quote(rid)}.html" for rid in self.rule_ids}
+        nav = {
+            "index": up + "index.html",
+            "prev": href(rel, prev_rel) if prev_id is not None else None,
+            "next": href(rel, next_rel) if next_id is not None else None,
+            "prev_id": prev_id,
+            "next_id": next_id,
+            "position": k + 1, "count": self.count,
+            "rules": self._rule_links[up],
+            "json": href(rel, row.get("report") or report_relpath(row["id"])),
+        }
+        model = file_page_model(report, text, note, self.max_text_kb)
+        html = _page("file.html.j2", "file.js", m=model, nav=nav, title=row["id"],
+                     page_key=f"{key} {mode}" if key else None)
+        atomic_write(confined(self.out, rel), html)
+        return mode
+
+    def close(self) -> None:
+        self.loader.close()
+
+
+_WORKER: dict[str, _PageRenderer] = {}
+
+
+def _init_render_worker(*init: Any) -> None:
+    """A pool worker leaves Ctrl-C to the parent, which stops the pool at once."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _WORKER["r"] = _PageRenderer(*init)
+
+
+def _render_chunk(jobs: list[tuple]) -> list[tuple[int, str | None, str | None]]:
+    r = _WORKER["r"]
+    return [(job[0], *r.render(job)) for job in jobs]
+
+
+class _PagePool:
+    """File pages rendered by ``jobs`` worker processes, in chunks of CHUNK_PAGES consecutive
+    pages submitted in page order (so each worker reads a record file's source forward). The
+    pool starts only once PARALLEL_MIN_PAGES pages wait (else ``finish`` renders them here); at
+    most a few chunks are in flight and only ``(k, mode, error)`` comes back. A chunk whose
+    worker died is rendered in this process instead."""
+
+    def __init__(self, jobs: int, init: tuple, on_result: Any):
+        self.jobs, self.init, self.on_result = jobs, init, on_result
+        self.ex: Any = None
+        self.buf: list[tuple] = []
+        self.inflight: dict[Any, list[tuple]] = {}
+        self.local: _PageRenderer | None = None  # renders here: too few pages, or a broken pool
+        self.broken = False
+
+    def add(self, job: tuple) -> None:
+        self.buf.append(job)
+        if self.ex is None and not self.broken:
+            if len(self.buf) < PARALLEL_MIN_PAGES:
+                return
+            self._start()
+        while len(self.buf) >= CHUNK_PAGES:
+            chunk, self.buf = self.buf[:CHUNK_PAGES], self.buf[CHUNK_PAGES:]
+            self._submit(chunk)
+
+    def finish(self) -> None:
+        if self.buf:
+            chunk, self.buf = self.buf, []
+            if self.ex is None:
+                self._here(chunk)
+            else:
+                self._submit(chunk)
+        while self.inflight:
+            self._drain(1)
+        self.close()
+
+    def close(self, kill: bool = False) -> None:
+        ex, self.ex = self.ex, None
+        if ex is not None:
+            if kill:
+                for proc in list((getattr(ex, "_processes", None) or {}).values()):
+                    proc.terminate()
+                ex.shutdown(wait=False, cancel_futures=True)
+            else:
+                ex.shutdown(wait=True)
+        if self.local is not None:
+            self.local.close()
+            self.local = None
+
+    def _start(self) -> None:
+        from concurrent.futures import ProcessPoolExecutor
+
+        # what every page needs, made once here: a forked worker inherits it
+        _env().get_template("file.html.j2")
+        for name in ("style.css", "file.js"):
+            _asset(name)
+        self.ex = ProcessPoolExecutor(max_workers=self.jobs, initializer=_init_render_worker, initargs=self.init)
+
+    def _submit(self, chunk: list[tuple]) -> None:
+        if self.ex is None or self.broken:
+            self._here(chunk)
+            return
+        while len(self.inflight) >= 2 * self.jobs:
+            self._drain(len(self.inflight) - 2 * self.jobs + 1)
+        try:
+            fut = self.ex.submit(_render_chunk, chunk)
+        except Exception:  # noqa: BLE001 - a broken pool: this process renders the rest
+            self.broken = True
+            self._here(chunk)
+            return
+        self.inflight[fut] = chunk
+
+    def _drain(self, n: int) -> None:
+        """Wait for at least ``n`` chunks in flight and hand their results on."""
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        got = 0
+        while got < n and self.inflight:
+            done, _ = wait(list(self.inflight), return_when=FIRST_COMPLETED)
+            for fut in done:
+                chunk = self.inflight.pop(fut)
+                got += 1
+                try:
+                    results = fut.result()
+                except Exception:  # noqa: BLE001 - the worker died (or the chunk did not pickle)
+                    self.broken = True
+                    self._here(chunk)
+                    continue
+                for k, mode, err in results:
+                    self.on_result(k, mode, err)
+
+    def _here(self, chunk: list[tuple]) -> None:
+        if self.local is None:
+            self.local = _PageRenderer(*self.init)
+        for job in chunk:
+            self.on_result(job[0], *self.local.render(job))
 
 
 def render_html(out: str | Path, ruleset: Any = None, *, max_text_kb: int = DEFAULT_MAX_TEXT_KB,
                 source_bases: list[str | Path] | None = None, gate: Any = None,
-                max_pages: int = DEFAULT_MAX_PAGES) -> RenderStats:
+                max_pages: int = DEFAULT_MAX_PAGES, jobs: int = 1) -> RenderStats:
     """Write index.html, files/<rel>.html and rules/<ID>.html under ``out`` from its JSON reports.
 
     ``ruleset`` (a :class:`qc.rules.RuleSet`) provides the rule pages; without it the default
@@ -719,7 +906,10 @@ def render_html(out: str | Path, ruleset: Any = None, *, max_text_kb: int = DEFA
     (written by the gate) when present, else ``gate`` (the scan's gate result), else the verdict
     gate re-evaluated from summary.json.
     A scan of more than ``max_pages`` documents gets pages for the ``max_pages`` lowest-scoring
-    ones only (0: no limit); the index says so."""
+    ones only (0: no limit); the index says so.
+    ``jobs`` > 1 renders the file pages that need it in that many worker processes (when there
+    are at least PARALLEL_MIN_PAGES of them); the pages are the same bytes as with ``jobs=1``.
+    A page that raises is left out (no link in the index) and counted in ``failed``/``errors``."""
     out = Path(out)
     summary_path = out / "summary.json"
     summary = json.loads(summary_path.read_text(encoding="utf-8"))
@@ -741,7 +931,6 @@ def render_html(out: str | Path, ruleset: Any = None, *, max_text_kb: int = DEFA
             text_field, id_field = cfg.get("text_field"), id_field or cfg.get("id_field")
         except Exception:  # noqa: BLE001 - a broken config only costs the record texts
             pass
-    reader = SourceReader(bases, text_field or "text", id_field)
     pages = rows
     if max_pages and len(rows) > max_pages:
         keep = {r["id"] for r in sorted(rows, key=lambda r: (float(r.get("score", 0)), r["id"]))[:max_pages]}
@@ -752,66 +941,57 @@ def render_html(out: str | Path, ruleset: Any = None, *, max_text_kb: int = DEFA
     if settings.get("ruleset_digest") and settings.get("ruleset_digest") != getattr(ruleset, "digest", None):
         digest_note = "The rules changed since this scan: rule pages show the current rules."
     rendered: dict[str, str | None] = {}
-    loader = ReportLoader(out)
     rule_ids = sorted(rules_meta)
-    rule_links: dict[str, dict[str, str]] = {}  # by "../" prefix
-    for k, row in enumerate(pages):
-        rel = page_rel[row["id"]]
-        target = confined(out, rel)
-        prev_id = pages[k - 1]["id"] if k > 0 else None
-        next_id = pages[k + 1]["id"] if k + 1 < len(pages) else None
-        # the page's inputs without parsing its report or reading its text: the report as
-        # stored and the stat of the source the text would come from
-        raw = loader.raw(row)
-        src = reader.source_stat(row.get("path") or "")
-        key = None
-        if raw is not None and src is not None:
-            key = _page_key(raw, src, rel, prev_id, next_id, k, len(pages), rule_ids, row.get("report") or "",
-                            max_text_kb, row["id"])
-            mode = _page_mode(target, key)
-            if mode is not None:  # the page there was rendered from these very inputs
-                stats.files += 1
-                stats.from_source += mode == "text"
-                stats.excerpts_only += mode == "excerpts"
-                rendered[row["id"]] = quote(rel, safe="/")
-                continue
-        report = loader.parse(row, raw) if raw is not None else None
-        if report is None:
-            report = loader.load(row)
-        if report is None:
+    init = (out, bases, text_field or "text", id_field, max_text_kb, list(rules_meta), len(pages))
+    renderer = _PageRenderer(*init)
+    loader, reader = renderer.loader, renderer.reader  # the parent's: page keys (and pages when serial)
+
+    def page_done(k: int, mode: str | None, err: str | None) -> None:
+        row = pages[k]
+        if mode is None:
             rendered[row["id"]] = None
-            continue
-        if report.get("status", "ok") == "ok" and report.get("chars", 0) > 0:
-            text, note = reader.text(report)
-        else:
-            text, note = None, None
+            if err is not None:
+                stats.failed += 1
+                if len(stats.errors) < MAX_ERRORS:
+                    stats.errors.append(err)
+            return
         stats.files += 1
-        mode = "none"
-        if text is None and report.get("status", "ok") == "ok":
-            stats.excerpts_only += 1
-            mode = "excerpts"
-        elif text is not None:
-            stats.from_source += 1
-            mode = "text"
-        up = "../" * rel.count("/")
-        if up not in rule_links:
-            rule_links[up] = {rid: up + f"rules/{quote(rid)}.html" for rid in rules_meta}
-        nav = {
-            "index": up + "index.html",
-            "prev": href(rel, page_rel[prev_id]) if prev_id is not None else None,
-            "next": href(rel, page_rel[next_id]) if next_id is not None else None,
-            "prev_id": prev_id,
-            "next_id": next_id,
-            "position": k + 1, "count": len(pages),
-            "rules": rule_links[up],
-            "json": href(rel, row.get("report") or report_relpath(row["id"])),
-        }
-        model = file_page_model(report, text, note, max_text_kb)
-        html = _page("file.html.j2", "file.js", m=model, nav=nav, title=row["id"],
-                     page_key=f"{key} {mode}" if key else None)
-        atomic_write(target, html)
-        rendered[row["id"]] = quote(rel, safe="/")
-    loader.close()
+        stats.from_source += mode == "text"
+        stats.excerpts_only += mode == "excerpts"
+        rendered[row["id"]] = quote(page_rel[row["id"]], safe="/")
+
+    pool = _PagePool(jobs, init, page_done) if jobs > 1 else None
+    try:
+        for k, row in enumerate(pages):
+            rel = page_rel[row["id"]]
+            prev_id = pages[k - 1]["id"] if k > 0 else None
+            next_id = pages[k + 1]["id"] if k + 1 < len(pages) else None
+            # the page's inputs without parsing its report or reading its text: the report as
+            # stored and the stat of the source the text would come from
+            raw = loader.raw(row)
+            src = reader.source_stat(row.get("path") or "")
+            key = None
+            if raw is not None and src is not None:
+                key = _page_key(raw, src, rel, prev_id, next_id, k, len(pages), rule_ids, row.get("report") or "",
+                                max_text_kb, row["id"])
+                mode = _page_mode(confined(out, rel), key)
+                if mode is not None:  # the page there was rendered from these very inputs
+                    page_done(k, mode, None)
+                    continue
+            job = (k, row, rel, key, prev_id, page_rel[prev_id] if prev_id is not None else None,
+                   next_id, page_rel[next_id] if next_id is not None else None)
+            if pool is None:
+                page_done(k, *renderer.render(job, raw))
+            else:
+                pool.add(job)
+        if pool is not None:
+            pool.finish()
+    except BaseException:  # interrupted, or failed: stop the workers now
+        if pool is not None:
+            pool.close(kill=True)
+        raise
+    finally:
+        renderer.close()
     for rule in ruleset.rules:
         html = _page("rule.html.j2", None, m=rule_page_model(rule), index="../index.html", title=rule.id)
         atomic_write(confined(out, f"rules/{rule.id}.html"), html)
