@@ -92,14 +92,15 @@ def scan(
     if batch_bytes:
         eng.batch_bytes = int(batch_bytes)
     out_path = Path(out) if out is not None else None
-    writer = ReportWriter(out_path) if out_path is not None else None
+    writer = ReportWriter(out_path, store) if out_path is not None else None
     reports: list[dict[str, Any]] = []
     rows: list[dict[str, Any]] | SpooledRows = [] if keep_reports else SpooledRows()
     tot, rollup = Totals(), SourceRollup()
     try:
         for unit, res in eng.run_units([os.fspath(p) for p in paths], profile_paths=profile_paths,
                                        exclude=exclude, only=only):
-            where = writer.write(unit, res.rows, res.serialised) if writer is not None else [("", None)] * len(res)
+            where = (writer.write(unit, res.rows, lambda res=res: res.serialised, res.key)
+                     if writer is not None else [("", None)] * len(res))
             for row, halves, (rel, line) in zip(res.rows, res.halves, where):
                 row["report"] = rel
                 if line is not None:
@@ -123,7 +124,7 @@ def scan(
             writer.abort()
         raise
     if writer is not None:
-        writer.close()
+        writer.finish()
     scan_settings = {
         "qc_version": __version__,
         "ruleset_digest": ruleset.digest,

@@ -277,34 +277,49 @@ class UnitResult:
     to fill), that row's ``summary.json`` text around the report fields (``row_halves``), the
     report's bytes as written (UTF-8 JSON), and the report dict itself. Pickled (to the parent
     process) the report dicts travel as one opaque blob; from the cache they come from a
-    separate entry read by ``load``. Either way they are only unpickled when ``reports`` is
-    read: a scan that just writes reports and the summary, as a warm re-scan does, never
-    rebuilds them, and encodes no JSON."""
+    separate entry read by ``load``, and the bytes from another, read by ``load_bytes``. Either
+    way they are only read when asked for: a warm re-scan whose report files are still in place
+    writes the summary only, and never rebuilds a report or encodes JSON.
+    ``key``: the cache key of this content (None when it is not cached); the report writer
+    remembers it for each file it writes."""
 
-    __slots__ = ("rows", "halves", "serialised", "used", "_reports", "_blob", "_load")
+    __slots__ = ("rows", "halves", "used", "key", "_serialised", "_reports", "_blob", "_load", "_load_bytes")
 
     def __init__(self, reports: list[dict[str, Any]] | None, used: tuple[str, ...] = (), *,
                  rows: list[dict[str, Any]] | None = None, halves: list[tuple[str, str]] | None = None,
-                 serialised: list[bytes] | None = None, load: Callable[[], list[dict[str, Any]]] | None = None) -> None:
+                 serialised: list[bytes] | None = None, load: Callable[[], list[dict[str, Any]]] | None = None,
+                 load_bytes: Callable[[], Any] | None = None, key: str | None = None) -> None:
         if reports is not None:
             from .report.files import row_halves, summary_row
 
             rows = [summary_row(r, "") for r in reports]
             halves = [row_halves(r) for r in rows]
             serialised = [serialize_report(r).encode("utf-8") for r in reports]
-        self.rows, self.halves, self.serialised, self.used = rows, halves, serialised, used
-        self._reports, self._blob, self._load = reports, None, load
+        self.rows, self.halves, self._serialised, self.used, self.key = rows, halves, serialised, used, key
+        self._reports, self._blob, self._load, self._load_bytes = reports, None, load, load_bytes
 
     def cached(self) -> tuple:
-        """What the cache's ``check/`` entry holds (see ``from_cached``)."""
-        return self.rows, self.halves, self.serialised, self.used
+        """What the cache's ``check/`` entry holds (see ``from_cached``); the bytes are a
+        ``written/`` entry of their own."""
+        return self.rows, self.halves, self.used
 
     @classmethod
-    def from_cached(cls, got: Any, load: Callable[[], list[dict[str, Any]]]) -> UnitResult | None:
-        if not (isinstance(got, tuple) and len(got) == 4):
+    def from_cached(cls, got: Any, load: Callable[[], list[dict[str, Any]]],
+                    load_bytes: Callable[[], Any], key: str) -> UnitResult | None:
+        if not (isinstance(got, tuple) and len(got) == 3):
             return None  # corrupt, or another layout
-        rows, halves, serialised, used = got
-        return cls(None, used, rows=rows, halves=halves, serialised=serialised, load=load)
+        rows, halves, used = got
+        return cls(None, used, rows=rows, halves=halves, load=load, load_bytes=load_bytes, key=key)
+
+    @property
+    def serialised(self) -> list[bytes]:
+        """Each report's bytes as written."""
+        if self._serialised is None:
+            got = self._load_bytes() if self._load_bytes is not None else None
+            if not (isinstance(got, list) and len(got) == len(self.rows)):  # vanished or corrupt
+                got = [serialize_report(r).encode("utf-8") for r in self.reports]
+            self._serialised, self._load_bytes = got, None
+        return self._serialised
 
     @property
     def reports(self) -> list[dict[str, Any]]:
@@ -324,14 +339,14 @@ class UnitResult:
         return pickle.dumps(self.reports, protocol=pickle.HIGHEST_PROTOCOL)
 
     def __len__(self) -> int:
-        return len(self.serialised)
+        return len(self.rows)
 
     def __getstate__(self):
-        return self.cached(), self.blob()
+        return (self.rows, self.halves, self.serialised, self.used), self.blob()
 
     def __setstate__(self, state) -> None:
-        (self.rows, self.halves, self.serialised, self.used), self._blob = state
-        self._reports = self._load = None
+        (self.rows, self.halves, self._serialised, self.used), self._blob = state
+        self._reports = self._load = self._load_bytes = self.key = None
 
 
 def _check_unit(unit: Unit) -> UnitResult:
@@ -707,12 +722,16 @@ class Engine:
                 return got if isinstance(got, list) else compute_here(u).reports  # vanished or corrupt
             return load
 
+        def cached_bytes(k: str) -> Callable[[], Any]:
+            return lambda: cache.get("written", k)
+
         todo = [u for i, u in enumerate(units) if i not in hits]
         computed = self._map(_check_unit, todo, self.profile)
         for i, u in enumerate(units):
             entry = None
             if i in hits:
-                entry = UnitResult.from_cached(cache.get("check", hits[i]), cached_reports(hits[i], u))
+                entry = UnitResult.from_cached(cache.get("check", hits[i]), cached_reports(hits[i], u),
+                                               cached_bytes(hits[i]), hits[i])
                 if entry is not None:
                     self.stats.cached_units += 1
             if entry is None:
@@ -722,7 +741,9 @@ class Engine:
                     full = self._check_full(base, entry.used)
                     if full:  # the report dicts apart: a warm scan seldom needs them
                         cache.put_bytes("reports", full, entry.blob())
+                        cache.put("written", full, entry.serialised)
                         cache.put("check", full, entry.cached())
+                        entry.key = full
                         cache.put("uses", base, list(entry.used))
                         uses_seen[base] = list(entry.used)
             if u.part == u.parts - 1:

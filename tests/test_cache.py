@@ -241,3 +241,81 @@ def test_unit_keys_from_prefix_hashers_equal_the_plain_key():
               Unit(SourceFile("/x/c.txt", "汉\udcff.txt"), "text")]:
         assert e._profile_key(u) == key("profile", k["code"], k["opts"], u.describe(), u.sha)
         assert e._check_base(u) == key("check", k["code"], k["rules"], k["opts"], u.describe(), u.sha)
+
+
+def _reads(monkeypatch) -> list[str]:
+    """The kinds of cache entry read from now on."""
+    read: list[str] = []
+    get = Cache.get
+    monkeypatch.setattr(Cache, "get", lambda self, kind, k: read.append(kind) or get(self, kind, k))
+    return read
+
+
+def _mtimes(folder: Path) -> dict[Path, int]:
+    return {p: p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+
+
+def test_warm_rescan_into_the_same_folder_trusts_unchanged_report_files_by_stat(corpus, tmp_path, monkeypatch):
+    """Report files whose stat is what the last scan recorded are skipped without reading the
+    cached bytes or the files; right after a scan (the two-second rule) they are compared."""
+    from qc.report import files
+
+    cache, out = tmp_path / "cache", tmp_path / "out"
+    api.scan([str(corpus)], out=out, cache=cache, batch_bytes=2000)
+    want, before = _tree(out), _mtimes(out / "files")
+    read = _reads(monkeypatch)
+    api.scan([str(corpus)], out=out, cache=cache, batch_bytes=2000)
+    assert "written" in read  # written moments ago: compared by content
+    assert _tree(out) == want and _mtimes(out / "files") == before
+    monkeypatch.setattr(files, "_RACY_SECONDS", 0.0)  # as if the last scan ended long ago
+    read.clear()
+    warm = api.scan([str(corpus)], out=out, cache=cache, batch_bytes=2000, keep_reports=False)
+    assert warm.stats.cached_units == warm.stats.units
+    assert "written" not in read and "reports" not in read, read
+    assert _tree(out) == want and _mtimes(out / "files") == before
+
+
+def test_report_files_changed_behind_the_memo_are_rewritten(corpus, tmp_path, monkeypatch):
+    from qc.report import files
+
+    monkeypatch.setattr(files, "_RACY_SECONDS", 0.0)
+    cache, out = tmp_path / "cache", tmp_path / "out"
+    api.scan([str(corpus)], out=out, cache=cache, batch_bytes=2000)
+    want = _tree(out)
+    whole = sorted((out / "files").glob("*.txt.json"))[0]
+    whole.write_bytes(b"x" * whole.stat().st_size)  # same size, other bytes
+    recs = out / "files" / "recs.jsonl.jsonl"
+    data = bytearray(recs.read_bytes())
+    data[len(data) // 2] ^= 1  # one bit, in a part the memo would otherwise vouch for
+    recs.write_bytes(bytes(data))
+    gone = sorted((out / "files").glob("*.txt.json"))[1]
+    gone.unlink()
+    api.scan([str(corpus)], out=out, cache=cache, batch_bytes=2000)
+    assert _tree(out) == want
+    recs.write_bytes(recs.read_bytes()[:-10])  # cut short
+    api.scan([str(corpus)], out=out, cache=cache, batch_bytes=2000)
+    assert _tree(out) == want
+
+
+@pytest.mark.parametrize("edit", ["middle", "fewer", "more"])
+def test_record_report_file_follows_its_source_with_the_memo(corpus, tmp_path, monkeypatch, edit):
+    """A record file's report file, trusted part by part, ends up as a fresh scan writes it when
+    a record in the middle changes, records are dropped or records are added."""
+    from qc.report import files
+
+    monkeypatch.setattr(files, "_RACY_SECONDS", 0.0)
+    cache, out = tmp_path / "cache", tmp_path / "out"
+    api.scan([str(corpus)], out=out, cache=cache, batch_bytes=2000)
+    src = corpus / "recs.jsonl"
+    lines = src.read_text("utf-8").splitlines()
+    if edit == "middle":
+        lines[len(lines) // 2] = json.dumps({"text": "这里有乱码：锟斤拷锟斤拷，还有\ufffd\ufffd。"}, ensure_ascii=False)
+    elif edit == "fewer":
+        lines = lines[: len(lines) * 2 // 3]
+    else:
+        lines += lines[:7]
+    src.write_text("\n".join(lines) + "\n", "utf-8")
+    api.scan([str(corpus)], out=out, cache=cache, batch_bytes=2000)
+    api.scan([str(corpus)], out=tmp_path / "fresh", batch_bytes=2000)
+    assert _tree(out) == _tree(tmp_path / "fresh")
+    assert not list(out.rglob(".tmp-*"))

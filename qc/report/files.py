@@ -15,7 +15,7 @@ import tempfile
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 FAMILY_KEYS = ("encoding", "script", "pinyin", "offtopic", "boilerplate", "format")
 
@@ -34,6 +34,7 @@ def _file_mode() -> int:
 
 
 _MODE = _file_mode()
+_RACY_SECONDS = 2.0  # as qc.cache's rule: a stat from the last two seconds says nothing yet
 
 
 def _open_nonblocking(path: str, flags: int) -> int:
@@ -299,6 +300,64 @@ def dumps_line(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
 
 
+class OutputMemo:
+    """What the last scan with this cache left in one output folder: per report file its stat
+    and the cache keys of the units whose reports it holds (with their byte lengths).
+
+    A file whose stat is what was recorded, and that was last modified more than two seconds
+    before that scan saved the memo, still holds those bytes: the writer skips it without
+    reading the cached bytes or the file. (A file modified later has a later mtime; one
+    modified within the mtime granularity of the scan's own write is the race this cannot see,
+    as with git's index; a file written in the memo's last two seconds is compared by content
+    once more instead.) Without a cache there is no memo and every file is compared."""
+
+    def __init__(self, cache: Any, out: Path) -> None:
+        from ..cache import key
+
+        self._cache, self._key = cache, key("outputs", os.path.abspath(out))
+        got = cache.get("outputs", self._key)
+        ok = isinstance(got, tuple) and len(got) == 2 and isinstance(got[1], dict)
+        self._saved, self._old = got if ok else (0.0, {})
+        self._new: dict[str, tuple] = {}
+        self._checked = False  # a file was written or compared: its stat is to be recorded anew
+
+    def parts(self, target: Path) -> tuple | None:
+        """The (key, byte length) parts ``target`` holds, if its stat says it is unchanged."""
+        e = self._old.get(str(target))
+        if e is None:
+            return None
+        try:
+            st = os.stat(target)
+        except OSError:
+            return None
+        if ((st.st_size, st.st_mtime_ns, st.st_ino) != e[:3] or not stat.S_ISREG(st.st_mode)
+                or st.st_mtime_ns / 1e9 >= self._saved - _RACY_SECONDS):
+            return None
+        return e[3]
+
+    def keep(self, target: Path) -> None:
+        """``target`` was trusted by ``parts``: its entry stays."""
+        self._new[str(target)] = self._old[str(target)]
+
+    def record(self, target: Path, parts: list[tuple[str | None, int]]) -> None:
+        """``target`` now holds ``parts`` (written or compared just now)."""
+        self._checked = True
+        if not parts or any(k is None for k, _ in parts):
+            return
+        try:
+            st = os.stat(target)
+        except OSError:
+            return
+        if st.st_size == sum(n for _, n in parts):
+            self._new[str(target)] = (st.st_size, st.st_mtime_ns, st.st_ino, tuple(parts))
+
+    def save(self) -> None:
+        if self._checked or self._new != self._old:
+            import time
+
+            self._cache.put("outputs", self._key, (time.time(), self._new))
+
+
 class ReportWriter:
     """Writes reports as work units arrive (in scan order).
 
@@ -308,10 +367,14 @@ class ReportWriter:
     reports equal the file already there (a re-scan of an unchanged source) nothing is written;
     from the first difference on, they go to a temp file beside it (after the equal part), which
     is renamed into place when the source's last unit is in, so it is atomic too.
+
+    ``cache``: with it, an ``OutputMemo`` lets unchanged files be skipped by their stat (a unit's
+    reports then need not even be read from the cache); ``write`` gets each unit's cache key.
     """
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, cache: Any = None) -> None:
         self.out = out
+        self._memo = OutputMemo(cache, out) if cache is not None else None
         self._rel: str | None = None
         self._target: Path | None = None
         self._old = None  # the existing report file, read as long as it matches
@@ -319,16 +382,26 @@ class ReportWriter:
         self._tmp: str | None = None
         self._fh = None
         self._line = 0
+        self._trusted: tuple | None = None  # the memo's parts of the file there, while they match
+        self._parts: list[tuple[str | None, int]] = []  # what this scan put in the current file
 
     def _open(self, rel: str) -> None:
         self.close()
         target = confined(self.out, rel)
         target.parent.mkdir(parents=True, exist_ok=True)
+        self._old, self._parts = None, []
+        self._trusted = self._memo.parts(target) if self._memo is not None else None
+        if self._trusted is None:
+            self._open_old(target)
+        self._rel, self._target, self._matched, self._line = rel, target, 0, 0
+
+    def _open_old(self, target: Path) -> None:
         try:
             self._old = open(target, "rb") if target.is_file() else None
         except OSError:
             self._old = None
-        self._rel, self._target, self._matched, self._line = rel, target, 0, 0
+        if self._old is not None and self._matched:
+            self._old.seek(self._matched)
 
     def _diverge(self) -> None:
         """Start the temp file: the matched part of the old file, then whatever comes next."""
@@ -356,42 +429,119 @@ class ReportWriter:
             self._diverge()
         self._fh.write(data)
 
-    def write(self, unit: Any, rows: list[dict[str, Any]], serialised: list[bytes]) -> list[tuple[str, int | None]]:
-        """Write one unit's reports, ``serialised`` (UTF-8 JSON, as the engine gives them), placed
-        by their summary ``rows`` (``id`` and ``record``); return (report path, 1-based line or
+    def write(self, unit: Any, rows: list[dict[str, Any]], serialised: list[bytes] | Callable[[], list[bytes]],
+              key: str | None = None) -> list[tuple[str, int | None]]:
+        """Write one unit's reports, ``serialised`` (UTF-8 JSON, as the engine gives them, or a
+        function giving them when needed), placed by their summary ``rows`` (``id`` and
+        ``record``); ``key``: the unit's cache key, if any. Return (report path, 1-based line or
         None) for each."""
+        records = [row.get("record") is not None for row in rows]
+        if unit is None or not all(records):
+            if unit is None or not any(records):  # the bytes are read once, if a file needs them
+                loaded: list[bytes] = []
+
+                def nth(i: int) -> bytes:
+                    if not loaded:
+                        loaded.extend(serialised() if callable(serialised) else serialised)
+                    return loaded[i]
+                return [self._write_file(row, lambda i=i: nth(i), key, i) for i, row in enumerate(rows)]
+            return self._write_mixed(unit, rows, serialised() if callable(serialised) else serialised)
+        rel = records_relpath(unit.src.rel)
+        if rel != self._rel:
+            self._open(rel)
+        first = self._line + 1
+        k = len(self._parts)
+        if (self._fh is None and self._trusted is not None and key is not None and k < len(self._trusted)
+                and self._trusted[k][0] == key):
+            size = self._trusted[k][1]  # this part of the file there is this unit's reports
+            self._matched += size
+            self._line += len(rows)
+            self._parts.append((key, size))
+        else:
+            if self._fh is None and self._trusted is not None:  # the memo's parts end: compare from here
+                self._trusted = None
+                self._open_old(self._target)
+            data = serialised() if callable(serialised) else serialised
+            for b in data:
+                self._emit(b)
+            self._line += len(data)
+            self._parts.append((key, sum(len(b) for b in data)))
+        where = [(rel, first + i) for i in range(len(rows))]
+        if unit.part == unit.parts - 1:
+            self.close()
+        return where
+
+    def _write_mixed(self, unit: Any, rows: list[dict[str, Any]], data: list[bytes]) -> list[tuple[str, int | None]]:
+        """A unit with both record and whole-file reports: each where it belongs, nothing trusted."""
         where: list[tuple[str, int | None]] = []
-        for row, data in zip(rows, serialised):
-            if row.get("record") is None or unit is None:
-                rel = report_relpath(row["id"])
-                atomic_write(confined(self.out, rel), data, skip_same=True)
-                where.append((rel, None))
+        for row, b in zip(rows, data):
+            if row.get("record") is None:
+                where.append(self._write_file(row, b, None, 0))
                 continue
             rel = records_relpath(unit.src.rel)
             if rel != self._rel:
                 self._open(rel)
-            self._emit(data)
+            if self._trusted is not None:
+                self._trusted = None
+                self._open_old(self._target)
+            self._emit(b)
             self._line += 1
+            self._parts.append((None, len(b)))
             where.append((rel, self._line))
-        if unit is not None and unit.part == unit.parts - 1 and self._rel == records_relpath(unit.src.rel):
+        if unit.part == unit.parts - 1 and self._rel == records_relpath(unit.src.rel):
             self.close()
         return where
 
+    def _write_file(self, row: dict[str, Any], data: bytes | Callable[[], bytes], key: str | None,
+                    i: int) -> tuple[str, None]:
+        rel = report_relpath(row["id"])
+        target = confined(self.out, rel)
+        token = f"{key}#{i}" if key is not None else None
+        memo = self._memo
+        if memo is not None and token is not None:
+            got = memo.parts(target)
+            if got is not None and got[0][0] == token:
+                memo.keep(target)
+                return rel, None
+        if callable(data):
+            data = data()
+        atomic_write(target, data, skip_same=True)
+        if memo is not None:
+            memo.record(target, [(token, len(data))])
+        return rel, None
+
     def close(self) -> None:
         """Finish the current record file: leave it alone if it matched to its end, else rename
-        the temp file into place."""
+        the temp file into place; then save the output memo."""
         if self._rel is None:
             return
         if self._fh is None:
+            if self._trusted is not None and len(self._parts) == len(self._trusted):
+                self._memo.keep(self._target)  # every part matched by the memo: the file is as it was
+                self._rel = self._target = self._trusted = None
+                return
+            if self._trusted is not None:  # fewer parts than the file there holds
+                self._trusted = None
+                self._open_old(self._target)
             if self._old is not None and not self._old.read(1):
                 self._old.close()
+                if self._memo is not None:
+                    self._memo.record(self._target, self._parts)
                 self._rel = self._target = self._old = None
                 return
             self._diverge()  # the old file has more than this scan wrote, or there was none
         with interrupts_deferred():
             self._fh.close()
             os.replace(self._tmp, self._target)
+            if self._memo is not None:
+                self._memo.record(self._target, self._parts)
             self._fh = self._rel = self._target = self._tmp = None
+
+    def finish(self) -> None:
+        """Close the current record file and save the output memo (the scan is complete)."""
+        self.close()
+        if self._memo is not None:
+            self._memo.save()
 
     def abort(self) -> None:
         if self._old is not None:
@@ -402,7 +552,7 @@ class ReportWriter:
                 os.unlink(self._tmp)
             except OSError:
                 pass
-        self._fh = self._rel = self._target = self._tmp = self._old = None
+        self._fh = self._rel = self._target = self._tmp = self._old = self._trusted = None
 
 
 class SpooledRows:
