@@ -11,6 +11,7 @@ rules, code and read profile parts are unchanged are not read at all.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import signal
@@ -272,23 +273,29 @@ def serialize_report(report: dict[str, Any]) -> str:
     return dumps(report) if report.get("record") is None else dumps_line(report)
 
 
+def _parse_reports(serialised: list[bytes]) -> list[dict[str, Any]]:
+    """Report dicts back from their bytes as written (JSON: equal to the dicts they came from)."""
+    return [json.loads(b) for b in serialised]
+
+
 class UnitResult:
     """One work unit's results: per report its summary row (``report`` left empty for the writer
-    to fill), that row's ``summary.json`` text around the report fields (``row_halves``), the
-    report's bytes as written (UTF-8 JSON), and the report dict itself. Pickled (to the parent
-    process) the report dicts travel as one opaque blob; from the cache they come from a
-    separate entry read by ``load``, and the bytes from another, read by ``load_bytes``. Either
-    way they are only read when asked for: a warm re-scan whose report files are still in place
-    writes the summary only, and never rebuilds a report or encodes JSON.
+    to fill), that row's ``summary.json`` text around the report fields (``row_halves``), and the
+    report's bytes as written (UTF-8 JSON). The report dicts themselves are kept only where
+    they were made; sent to the parent process or read from the cache, a result carries the
+    bytes, and the dicts are parsed back from them when ``reports`` is read (a baseline, an
+    output format, the API's ``keep_reports``). From the cache the bytes are an entry of their
+    own, read by ``load_bytes(n)`` only when asked for: a warm re-scan whose report files are still
+    in place reads none of them and encodes no JSON.
     ``key``: the cache key of this content (None when it is not cached); the report writer
     remembers it for each file it writes."""
 
-    __slots__ = ("rows", "halves", "used", "key", "_serialised", "_reports", "_blob", "_load", "_load_bytes")
+    __slots__ = ("rows", "halves", "used", "key", "_serialised", "_reports", "_load_bytes")
 
     def __init__(self, reports: list[dict[str, Any]] | None, used: tuple[str, ...] = (), *,
                  rows: list[dict[str, Any]] | None = None, halves: list[tuple[str, str]] | None = None,
-                 serialised: list[bytes] | None = None, load: Callable[[], list[dict[str, Any]]] | None = None,
-                 load_bytes: Callable[[], Any] | None = None, key: str | None = None) -> None:
+                 serialised: list[bytes] | None = None, load_bytes: Callable[[int], list[bytes]] | None = None,
+                 key: str | None = None) -> None:
         if reports is not None:
             from .report.files import row_halves, summary_row
 
@@ -296,7 +303,7 @@ class UnitResult:
             halves = [row_halves(r) for r in rows]
             serialised = [serialize_report(r).encode("utf-8") for r in reports]
         self.rows, self.halves, self._serialised, self.used, self.key = rows, halves, serialised, used, key
-        self._reports, self._blob, self._load, self._load_bytes = reports, None, load, load_bytes
+        self._reports, self._load_bytes = reports, load_bytes
 
     def cached(self) -> tuple:
         """What the cache's ``check/`` entry holds (see ``from_cached``); the bytes are a
@@ -304,49 +311,34 @@ class UnitResult:
         return self.rows, self.halves, self.used
 
     @classmethod
-    def from_cached(cls, got: Any, load: Callable[[], list[dict[str, Any]]],
-                    load_bytes: Callable[[], Any], key: str) -> UnitResult | None:
+    def from_cached(cls, got: Any, load_bytes: Callable[[int], list[bytes]], key: str) -> UnitResult | None:
         if not (isinstance(got, tuple) and len(got) == 3):
             return None  # corrupt, or another layout
         rows, halves, used = got
-        return cls(None, used, rows=rows, halves=halves, load=load, load_bytes=load_bytes, key=key)
+        return cls(None, used, rows=rows, halves=halves, load_bytes=load_bytes, key=key)
 
     @property
     def serialised(self) -> list[bytes]:
         """Each report's bytes as written."""
         if self._serialised is None:
-            got = self._load_bytes() if self._load_bytes is not None else None
-            if not (isinstance(got, list) and len(got) == len(self.rows)):  # vanished or corrupt
-                got = [serialize_report(r).encode("utf-8") for r in self.reports]
-            self._serialised, self._load_bytes = got, None
+            self._serialised, self._load_bytes = self._load_bytes(len(self.rows)), None
         return self._serialised
 
     @property
     def reports(self) -> list[dict[str, Any]]:
         if self._reports is None:
-            import pickle
-
-            self._reports = pickle.loads(self._blob) if self._blob is not None else self._load()
-            self._blob = self._load = None
+            self._reports = _parse_reports(self.serialised)
         return self._reports
-
-    def blob(self) -> bytes:
-        """The report dicts, pickled."""
-        if self._blob is not None:
-            return self._blob
-        import pickle
-
-        return pickle.dumps(self.reports, protocol=pickle.HIGHEST_PROTOCOL)
 
     def __len__(self) -> int:
         return len(self.rows)
 
     def __getstate__(self):
-        return (self.rows, self.halves, self.serialised, self.used), self.blob()
+        return self.rows, self.halves, self.serialised, self.used
 
     def __setstate__(self, state) -> None:
-        (self.rows, self.halves, self._serialised, self.used), self._blob = state
-        self._reports = self._load = self._load_bytes = self.key = None
+        self.rows, self.halves, self._serialised, self.used = state
+        self._reports = self._load_bytes = self.key = None
 
 
 def _check_unit(unit: Unit) -> UnitResult:
@@ -716,22 +708,20 @@ class Engine:
             _init_worker(self.ruleset, ensure_profile(), self.suppress, self.read_options, cache is not None)
             return _check_unit(u)
 
-        def cached_reports(k: str, u: Unit) -> Callable[[], list[dict[str, Any]]]:
-            def load() -> list[dict[str, Any]]:
-                got = cache.get("reports", k)
-                return got if isinstance(got, list) else compute_here(u).reports  # vanished or corrupt
+        def cached_bytes(k: str, u: Unit) -> Callable[[int], list[bytes]]:
+            def load(n: int) -> list[bytes]:
+                got = cache.get("written", k)
+                if isinstance(got, list) and len(got) == n:
+                    return got
+                return compute_here(u).serialised  # vanished or corrupt
             return load
-
-        def cached_bytes(k: str) -> Callable[[], Any]:
-            return lambda: cache.get("written", k)
 
         todo = [u for i, u in enumerate(units) if i not in hits]
         computed = self._map(_check_unit, todo, self.profile)
         for i, u in enumerate(units):
             entry = None
             if i in hits:
-                entry = UnitResult.from_cached(cache.get("check", hits[i]), cached_reports(hits[i], u),
-                                               cached_bytes(hits[i]), hits[i])
+                entry = UnitResult.from_cached(cache.get("check", hits[i]), cached_bytes(hits[i], u), hits[i])
                 if entry is not None:
                     self.stats.cached_units += 1
             if entry is None:
@@ -739,8 +729,7 @@ class Engine:
                 if cache is not None and u.sha:
                     base = bases.get(i) or self._check_base(u)
                     full = self._check_full(base, entry.used)
-                    if full:  # the report dicts apart: a warm scan seldom needs them
-                        cache.put_bytes("reports", full, entry.blob())
+                    if full:
                         cache.put("written", full, entry.serialised)
                         cache.put("check", full, entry.cached())
                         entry.key = full

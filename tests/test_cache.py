@@ -1,6 +1,7 @@
 """The incremental cache: warm re-scan reuses everything, gives the same bytes, and invalidates
 on content, rules and profile changes."""
 import json
+import pickle
 import shutil
 from pathlib import Path
 
@@ -87,24 +88,30 @@ def test_corrupt_cache_entries_are_misses(corpus, tmp_path):
 
 
 def test_report_dicts_come_back_from_the_cache_only_when_asked_for(corpus, tmp_path, monkeypatch):
-    """A warm scan that keeps reports rebuilds the same dicts; one that does not never reads
-    reports/; a missing or corrupt reports/ entry is recomputed, not an error."""
+    """A warm scan that keeps reports rebuilds the same dicts (parsed from the cached bytes); one
+    that does not parses none; a missing or corrupt written/ entry is recomputed, not an error."""
+    from qc import engine
+
     cache = tmp_path / "cache"
     cold = api.scan([str(corpus)], out=tmp_path / "a", cache=cache, batch_bytes=2000)
-    blobs = sorted(p for p in (cache / "v1" / "reports").rglob("*") if p.is_file())
-    assert blobs
-    read: list[str] = []
-    get = Cache.get
-    monkeypatch.setattr(Cache, "get", lambda self, kind, k: read.append(kind) or get(self, kind, k))
+    blobs = sorted(p for p in (cache / "v1" / "written").rglob("*") if p.is_file())
+    assert len(blobs) > 2 and not (cache / "v1" / "reports").exists()
+    read = _reads(monkeypatch)
+    parsed: list[int] = []
+    parse = engine._parse_reports
+    monkeypatch.setattr(engine, "_parse_reports", lambda ser: parsed.append(len(ser)) or parse(ser))
     rows = api.scan([str(corpus)], out=tmp_path / "b", cache=cache, batch_bytes=2000, keep_reports=False)
-    assert "check" in read and "reports" not in read
+    assert "check" in read and "written" in read and not parsed  # new folder: bytes written, no dict rebuilt
     assert "uses" not in read and read.count("uses-index") == 1  # one index, not one file per unit
     assert rows.stats.cached_units == rows.stats.units and _tree(tmp_path / "a") == _tree(tmp_path / "b")
+    warm = api.scan([str(corpus)], out=tmp_path / "c", cache=cache, batch_bytes=2000)
+    assert parsed and warm.reports == cold.reports
     monkeypatch.undo()
     blobs[0].write_bytes(b"garbage")
     blobs[1].unlink()
-    warm = api.scan([str(corpus)], out=tmp_path / "c", cache=cache, batch_bytes=2000)
-    assert warm.reports == cold.reports and _tree(tmp_path / "a") == _tree(tmp_path / "c")
+    blobs[2].write_bytes(pickle.dumps([b"{}"] * 1000))  # the wrong number of reports
+    warm = api.scan([str(corpus)], out=tmp_path / "d", cache=cache, batch_bytes=2000)
+    assert warm.reports == cold.reports and _tree(tmp_path / "a") == _tree(tmp_path / "d")
 
 
 def test_cli_no_cache_writes_nothing(corpus, tmp_path, monkeypatch):
