@@ -512,7 +512,7 @@ class ReportWriter:
 
     def close(self) -> None:
         """Finish the current record file: leave it alone if it matched to its end, else rename
-        the temp file into place; then save the output memo."""
+        the temp file into place."""
         if self._rel is None:
             return
         if self._fh is None:
