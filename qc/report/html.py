@@ -964,6 +964,7 @@ def render_html(out: str | Path, ruleset: Any = None, *, max_text_kb: int = DEFA
     try:
         for k, row in enumerate(pages):
             rel = page_rel[row["id"]]
+            target = confined(out, rel)
             prev_id = pages[k - 1]["id"] if k > 0 else None
             next_id = pages[k + 1]["id"] if k + 1 < len(pages) else None
             # the page's inputs without parsing its report or reading its text: the report as
@@ -974,7 +975,7 @@ def render_html(out: str | Path, ruleset: Any = None, *, max_text_kb: int = DEFA
             if raw is not None and src is not None:
                 key = _page_key(raw, src, rel, prev_id, next_id, k, len(pages), rule_ids, row.get("report") or "",
                                 max_text_kb, row["id"])
-                mode = _page_mode(confined(out, rel), key)
+                mode = _page_mode(target, key)
                 if mode is not None:  # the page there was rendered from these very inputs
                     page_done(k, mode, None)
                     continue
