@@ -159,7 +159,7 @@ def report_cmd(
     max_text_kb: int = typer.Option(512, "--max-text-kb", help="Show at most this much of each file's text (KB of UTF-8); the rest as excerpts."),
     source_root: Optional[list[Path]] = typer.Option(None, "--source-root", help="Also look for relative source paths under this folder (repeatable)."),
     max_pages: int = typer.Option(20_000, "--max-pages", help="Write pages for at most this many documents, the lowest scores first (0: all)."),
-    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes rendering the file pages (1: in this process; a pool starts only for 50 or more pages to render) [default: number of cores]."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes rendering the file pages, by default one per core (1: all in this process; a pool starts only for 50 or more pages to render)."),
 ) -> None:
     """Re-render the HTML report (index.html, files/*.html, rules/*.html) from OUT's JSON, without rescanning.
     Pages whose inputs did not change are kept; the others are rendered by -j worker processes."""
