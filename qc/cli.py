@@ -48,30 +48,30 @@ def _root(
 @app.command()
 def scan(
     paths: list[str] = typer.Argument(..., help="Files or folders to scan (folders recursively)."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output folder for reports [default: reports/]."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output folder for reports (default: reports/)."),
     rules: Optional[Path] = typer.Option(None, "--rules", help="Rules folder to add (its rules add to or override the defaults)."),
     select: Optional[list[str]] = typer.Option(None, "--select", help="Only these rule ids/prefixes/families (comma-separated or repeated)."),
     ignore: Optional[list[str]] = typer.Option(None, "--ignore", help="Skip these rule ids/prefixes/families."),
-    fail_on: Optional[str] = typer.Option(None, "--fail-on", help="Fail the gate on a verdict at or above: fail, warn, never [default: fail]."),
-    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes [default: number of cores]."),
+    fail_on: Optional[str] = typer.Option(None, "--fail-on", help="Fail the gate on a verdict at or above: fail, warn, never (default: fail)."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes (default: number of cores)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only the one-line total."),
-    expected_script: Optional[str] = typer.Option(None, "--expected-script", help="Hans or Hant: the script every document should be in [default: the corpus majority]."),
+    expected_script: Optional[str] = typer.Option(None, "--expected-script", help="Hans or Hant: the script every document should be in (default: the corpus majority)."),
     no_html: bool = typer.Option(False, "--no-html", help="Skip the HTML report (index.html, files/*.html, rules/*.html)."),
-    text_field: Optional[str] = typer.Option(None, "--text-field", help="Field holding the text in JSONL/JSON/Parquet records (dotted for nested) [default: text]."),
+    text_field: Optional[str] = typer.Option(None, "--text-field", help="Field holding the text in JSONL/JSON/Parquet records (dotted for nested) (default: text)."),
     id_field: Optional[str] = typer.Option(None, "--id-field", help="Record field copied into each record report's metadata.record_id."),
-    engine: Optional[str] = typer.Option(None, "--engine", help="local (worker processes) or ray [default: local]."),
-    address: Optional[str] = typer.Option(None, "--address", help="Ray cluster for --engine ray: auto or ray://host:10001 [default: start a local Ray]."),
+    engine: Optional[str] = typer.Option(None, "--engine", help="local (worker processes) or ray (default: local)."),
+    address: Optional[str] = typer.Option(None, "--address", help="Ray cluster for --engine ray: auto or ray://host:10001 (default: start a local Ray)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the incremental cache (.qc-cache/)."),
-    fail_on_severity: Optional[str] = typer.Option(None, "--fail-on-severity", help="Also fail on a finding at or above: info, warning, error, never [default: never; with --baseline: warning, new findings only]."),
+    fail_on_severity: Optional[str] = typer.Option(None, "--fail-on-severity", help="Also fail on a finding at or above: info, warning, error, never (default: never; with --baseline: warning, new findings only)."),
     max_ratio: Optional[list[str]] = typer.Option(None, "--max-ratio", help="FAMILY=RATIO: fail a document whose family ratio is above it, e.g. encoding=0.05 (repeatable)."),
     max_corpus_ratio: Optional[list[str]] = typer.Option(None, "--max-corpus-ratio", help="FAMILY=RATIO: fail when the corpus-wide family ratio is above it (repeatable)."),
     exit_zero: bool = typer.Option(False, "--exit-zero", help="Report everything but exit 0 even when the gate fails."),
     baseline: Optional[Path] = typer.Option(None, "--baseline", help="Fail only on what is new or worse than this baseline (see `qc baseline`)."),
     no_baseline: bool = typer.Option(False, "--no-baseline", help="Ignore the baseline named in the config."),
     changed_since: Optional[str] = typer.Option(None, "--changed-since", help="Check only files added or modified since this git ref; the corpus profile still sees every file."),
-    fmt: Optional[str] = typer.Option(None, "--format", help="What to print: text, json, sarif, github, gitlab, junit, markdown [default: text]."),
+    fmt: Optional[str] = typer.Option(None, "--format", help="What to print: text, json, sarif, github, gitlab, junit, markdown (default: text)."),
     output: Optional[list[str]] = typer.Option(None, "--output", help="FORMAT=PATH: also write this format to PATH (repeatable)."),
-    allowlist: Optional[Path] = typer.Option(None, "--allowlist", help="Allowlist file of accepted strings/patterns per rule [default: .qc-allowlist.yml]."),
+    allowlist: Optional[Path] = typer.Option(None, "--allowlist", help="Allowlist file of accepted strings/patterns per rule (default: .qc-allowlist.yml)."),
 ) -> None:
     """Scan PATHS, write per-file reports and a summary, and gate on the verdicts."""
     from . import ci
@@ -237,7 +237,7 @@ def _baseline_run(action: str, paths: list[str], baseline: Optional[Path], rules
         console.print(line, markup=False)
 
 
-_B_FILE = typer.Option(None, "--baseline", "-b", help="Baseline file [default: config `baseline`, else .qc-baseline.json].")
+_B_FILE = typer.Option(None, "--baseline", "-b", help="Baseline file (default: config `baseline`, else .qc-baseline.json).")
 _B_RULES = typer.Option(None, "--rules", help="Rules folder to add.")
 _B_SELECT = typer.Option(None, "--select", help="Only these rule ids/prefixes/families.")
 _B_IGNORE = typer.Option(None, "--ignore", help="Skip these rule ids/prefixes/families.")

@@ -74,3 +74,17 @@ def test_scan_prints_table_and_total(tmp_path):
     r = runner.invoke(app, ["scan", str(SEEDS), "--out", str(tmp_path / "o"), "-j", "1", "--fail-on", "never"])
     assert r.exit_code == 0
     assert "5 documents" in r.stdout and "004_08eb4925235832b5.txt" in r.stdout
+
+
+def test_help_shows_every_default():
+    """Option help is rendered as rich markup, which swallows a `[default: …]` written in brackets."""
+    import re
+
+    from typer.testing import CliRunner
+
+    from qc.cli import app
+
+    for cmd in (["scan", "--help"], ["baseline", "create", "--help"], ["report", "--help"]):
+        text = CliRunner().invoke(app, cmd, env={"COLUMNS": "300"}).output
+        assert not re.search(r"\w \.\s", text), (cmd, text)  # "Worker processes ." – a default that vanished
+    assert "(default: number of cores)" in CliRunner().invoke(app, ["scan", "--help"], env={"COLUMNS": "300"}).output
