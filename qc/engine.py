@@ -14,7 +14,6 @@ import hashlib
 import json
 import os
 import re
-import signal
 import sys
 import time
 import traceback
@@ -28,6 +27,7 @@ from . import corpus
 from .corpus import SourceFile, unreadable, walk
 from .limits import RuleTimeout, RuleTimer
 from .model import STATUS_OK, Document, Finding, Hit
+from .pool import ignore_interrupts, stop_pool
 from .profile import CorpusProfile, ProfileBuilder, collect_doc, contributors
 from .readers import (DEFAULT_BATCH_BYTES, DEFAULT_BATCH_ROWS, ReadOptions, Unit, file_format, plan_file,
                       read_unit, unit_sha)
@@ -205,8 +205,7 @@ def _init_worker(ruleset: RuleSet, profile: CorpusProfile | None, suppress: Any 
 
 
 def _init_pool_worker(*init: Any) -> None:
-    """A pool worker leaves Ctrl-C to the parent, which stops the pool at once."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    ignore_interrupts()
     _init_worker(*init)
     _W["profile_file"] = None
 
@@ -454,13 +453,7 @@ class Engine:
 
     def _close_pool(self, kill: bool = False) -> None:
         ex, self._pool = self._pool, None
-        if ex is not None:
-            if kill:
-                for proc in list((getattr(ex, "_processes", None) or {}).values()):
-                    proc.terminate()
-                ex.shutdown(wait=False, cancel_futures=True)
-            else:
-                ex.shutdown(wait=True)
+        stop_pool(ex, kill)
         self._drop_profile_file()
 
     # --- planning ----------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from urllib.parse import quote
 from markupsafe import Markup
 
 from ..model import FAMILIES, SEVERITY_RANK
+from ..pool import ignore_interrupts, stop_pool
 from .files import atomic_write, confined, report_relpath
 
 HERE = Path(__file__).resolve().parent
@@ -785,10 +786,7 @@ _WORKER: dict[str, _PageRenderer] = {}
 
 
 def _init_render_worker(*init: Any) -> None:
-    """A pool worker leaves Ctrl-C to the parent, which stops the pool at once."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    ignore_interrupts()
     _WORKER["r"] = _PageRenderer(*init)
 
 
@@ -835,13 +833,7 @@ class _PagePool:
 
     def close(self, kill: bool = False) -> None:
         ex, self.ex = self.ex, None
-        if ex is not None:
-            if kill:
-                for proc in list((getattr(ex, "_processes", None) or {}).values()):
-                    proc.terminate()
-                ex.shutdown(wait=False, cancel_futures=True)
-            else:
-                ex.shutdown(wait=True)
+        stop_pool(ex, kill)
         if self.local is not None:
             self.local.close()
             self.local = None
