@@ -706,7 +706,9 @@ class Engine:
                 got = cache.get("written", k)
                 if isinstance(got, list) and len(got) == n:
                     return got
-                return compute_here(u).serialised  # vanished or corrupt
+                got = compute_here(u).serialised  # vanished or corrupt: the same bytes, cached again
+                cache.put("written", k, got)
+                return got
             return load
 
         todo = [u for i, u in enumerate(units) if i not in hits]
