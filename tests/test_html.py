@@ -433,3 +433,59 @@ def test_unchanged_pages_keep_their_counts_and_a_recent_source_is_reread(tmp_pat
     gone = H.render_html(out)
     assert (gone.from_source, gone.excerpts_only) == (1, 1)
     assert "was not found" in (out / "files" / "b.txt.html").read_text(encoding="utf-8")
+
+
+def test_unchanged_pages_are_checked_without_reading_their_reports(tmp_path, monkeypatch):
+    """A page's first line holds the digest of the report it was rendered from and that report
+    file's stat: while the stat holds, a re-render reads no report; a report rewritten with the
+    same content only restamps the page; a changed report re-renders its page."""
+    import os
+
+    import qc
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("正文\u200b内容在这里。\n", encoding="utf-8")
+    (corpus / "r.jsonl").write_text('{"text": "记录一\u200b"}\n{"text": "记录二"}\n', encoding="utf-8")
+    out = tmp_path / "out"
+
+    def age() -> None:  # older than the two-second rule, for sources and reports alike
+        for p in [*corpus.iterdir(), *(out / "files").rglob("*.json*")]:
+            os.utime(p, (1e9, 1e9))
+
+    (corpus / "a.txt").touch()
+    qc.scan([str(corpus)], out=out, jobs=1, select=["EN"])
+    age()
+    H.render_html(out)
+    pages = sorted((out / "files").rglob("*.html"))
+    assert len(pages) == 3
+    before = {p: p.read_bytes() for p in pages}
+    raws: list[str] = []
+    real_raw = H.ReportLoader.raw
+    monkeypatch.setattr(H.ReportLoader, "raw", lambda self, row: raws.append(row["id"]) or real_raw(self, row))
+    made: list[str] = []
+    real_model = H.file_page_model
+    monkeypatch.setattr(H, "file_page_model", lambda report, *a: made.append(report["id"]) or real_model(report, *a))
+
+    H.render_html(out)
+    assert raws == [] and made == [] and {p: p.read_bytes() for p in pages} == before
+
+    report = out / "files" / "a.txt.json"
+    report.write_bytes(report.read_bytes())  # same bytes, a new mtime
+    os.utime(report, (1.2e9, 1.2e9))
+    H.render_html(out)
+    assert raws == ["a.txt"] and made == []  # read once, found equal: the page is restamped
+    page = out / "files" / "a.txt.html"
+    assert page.read_bytes() != before[page] and len(page.read_bytes()) == len(before[page])
+    raws.clear()
+    H.render_html(out)
+    assert raws == [] and made == []
+
+    (corpus / "a.txt").write_text("改过的\u200b内容。\n", encoding="utf-8")
+    qc.scan([str(corpus)], out=out, jobs=1, select=["EN"])
+    age()
+    os.utime(report, (1.4e9, 1.4e9))
+    raws.clear()
+    H.render_html(out)
+    assert made == ["a.txt"] and "a.txt" in raws
+    assert "改过的" in page.read_text(encoding="utf-8")

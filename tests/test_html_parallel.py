@@ -187,17 +187,17 @@ def test_an_interrupt_stops_the_workers_and_leaves_no_partial_page(scanned, monk
     out = _copy(scanned, "intr")
     for p in (out / "files").rglob("*.html"):
         p.unlink()
-    real_mode = H._page_mode
+    real_head = H._page_head
     calls = [0]
 
-    def mode(path, key):
+    def head(path):
         calls[0] += 1
         if calls[0] == 20:
             time.sleep(0.3)  # let the workers be busy writing
             raise KeyboardInterrupt
-        return real_mode(path, key)
+        return real_head(path)
 
-    monkeypatch.setattr(H, "_page_mode", mode)
+    monkeypatch.setattr(H, "_page_head", head)
     with pytest.raises(KeyboardInterrupt):
         H.render_html(out, jobs=2)
     deadline = time.monotonic() + 10

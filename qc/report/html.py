@@ -26,7 +26,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, NamedTuple
 from urllib.parse import quote
 
 from markupsafe import Markup
@@ -297,19 +297,46 @@ def _page_key(*parts: Any) -> str:
     return hashlib.sha256((_render_digest() + "\x1f" + joined).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-_PAGE_KEY = re.compile(r"<!-- qc-page ([0-9a-f]{32}) (text|excerpts|none) -->")
+_PAGE_KEY = re.compile(r"<!-- qc-page ([0-9a-f]{32}) (text|excerpts|none)(?: ([0-9a-f]{32}) ([0-9a-f]{16}))? -->")
 
 
-def _page_mode(path: Path, key: str) -> str | None:
-    """How the page at ``path`` shows its document ("text", "excerpts", "none") if it was
-    rendered from exactly these inputs (its key is in its first 512 bytes), else None."""
+class PageHead(NamedTuple):
+    """What a file page's first line says of its inputs: its key, how it shows its document,
+    the digest of the report it was rendered from and that report's place and stat then."""
+
+    key: str
+    mode: str
+    report_digest: str | None
+    report_stat: str | None
+
+
+def _page_head(path: Path) -> PageHead | None:
+    """The ``PageHead`` in the first 512 bytes of the page at ``path``, if it has one."""
     try:
         with open(path, "rb") as f:
             head = f.read(512).decode("utf-8", "replace")
     except OSError:
         return None
     m = _PAGE_KEY.search(head)
-    return m.group(2) if m is not None and m.group(1) == key else None
+    return PageHead(*m.groups()) if m is not None else None
+
+
+def _report_digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def _restamp(path: Path, head: PageHead, report_stat: str) -> None:
+    """Rewrite an up-to-date page with its report's current stat in its first line (the report
+    file was rewritten with the same content for this page): cheaper than rendering it."""
+    try:
+        page = path.read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        return
+    old = f"<!-- qc-page {head.key} {head.mode} {head.report_digest} {head.report_stat} -->"
+    at = page.find(old, 0, 512)
+    if head.report_digest and head.report_stat and at >= 0:
+        new = f"<!-- qc-page {head.key} {head.mode} {head.report_digest} {report_stat} -->"
+        atomic_write(path, page[:at] + new + page[at + len(old):])
 
 
 # --- reading sources back ---------------------------------------------------------------------
@@ -608,11 +635,37 @@ class ReportLoader:
         self._path: Path | None = None
         self._fh: Any = None
         self._line = 0  # lines consumed from _fh
+        self._stats: dict[str, tuple | None] = {}  # report file → its stat key (report_stat)
 
     def close(self) -> None:
         if self._fh is not None:
             self._fh.close()
         self._fh, self._path, self._line = None, None, 0
+
+    def report_stat(self, row: dict[str, Any]) -> str | None:
+        """A short digest of where the row's report is stored (its path inside the folder, size,
+        mtime, line), None when its file cannot be stat'ed or changed in the last two seconds (a
+        same-size rewrite within the mtime granularity would go unseen). One ``stat`` per report
+        file. Not the absolute path or inode: a copy of the folder that keeps mtimes (``cp -p``,
+        an unpacked CI artifact) keeps its pages, and its pages are the same bytes."""
+        from ..cache import too_fresh
+
+        rel = row.get("report") or report_relpath(row["id"])
+        got = self._stats.get(rel, False)
+        if got is False:
+            got = None
+            try:
+                st = os.stat(confined(self.out, rel))
+                if stat.S_ISREG(st.st_mode) and not too_fresh(st):
+                    got = (rel, st.st_size, st.st_mtime_ns)
+            except (OSError, ValueError):
+                pass
+            if len(self._stats) > 4096:
+                self._stats.clear()
+            self._stats[rel] = got
+        if got is None:
+            return None
+        return hashlib.sha256(repr((got, row.get("report_line"))).encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
     def raw(self, row: dict[str, Any]) -> str | None:
         """The row's report as stored (a ``.json`` file's text, or line ``report_line`` of a
@@ -741,7 +794,7 @@ class _PageRenderer:
             return None, f"{job[1]['id']}: {type(e).__name__}: {e}"
 
     def _render(self, job: tuple, raw: str | None) -> str | None:
-        k, row, rel, key, prev_id, prev_rel, next_id, next_rel = job
+        k, row, rel, key, prev_id, prev_rel, next_id, next_rel, report_digest, report_stat = job
         loader, reader = self.loader, self.reader
         if raw is None:
             raw = loader.raw(row)
@@ -774,7 +827,7 @@ class _PageRenderer:
         }
         model = file_page_model(report, text, note, self.max_text_kb)
         html = _page("file.html.j2", "file.js", m=model, nav=nav, title=row["id"],
-                     page_key=f"{key} {mode}" if key else None)
+                     page_key=f"{key} {mode} {report_digest} {report_stat or '0' * 16}" if key else None)
         atomic_write(confined(self.out, rel), html)
         return mode
 
@@ -959,20 +1012,29 @@ def render_html(out: str | Path, ruleset: Any = None, *, max_text_kb: int = DEFA
             target = confined(out, rel)
             prev_id = pages[k - 1]["id"] if k > 0 else None
             next_id = pages[k + 1]["id"] if k + 1 < len(pages) else None
-            # the page's inputs without parsing its report or reading its text: the report as
-            # stored and the stat of the source the text would come from
-            raw = loader.raw(row)
+            # the page's inputs without parsing its report or reading its text: the digest of
+            # the report as stored (taken from the page there while the report file's stat
+            # vouches for it) and the stat of the source the text would come from
+            head = _page_head(target)
+            report_stat = loader.report_stat(row)
+            raw = None
+            if head is not None and head.report_digest and report_stat is not None and head.report_stat == report_stat:
+                digest = head.report_digest
+            else:
+                raw = loader.raw(row)
+                digest = _report_digest(raw) if raw is not None else None
             src = reader.source_stat(row.get("path") or "")
             key = None
-            if raw is not None and src is not None:
-                key = _page_key(raw, src, rel, prev_id, next_id, k, len(pages), rule_ids, row.get("report") or "",
+            if digest is not None and src is not None:
+                key = _page_key(digest, src, rel, prev_id, next_id, k, len(pages), rule_ids, row.get("report") or "",
                                 max_text_kb, row["id"])
-                mode = _page_mode(target, key)
-                if mode is not None:  # the page there was rendered from these very inputs
-                    page_done(k, mode, None)
+                if head is not None and head.key == key:  # the page there was rendered from these very inputs
+                    if report_stat is not None and head.report_stat != report_stat:
+                        _restamp(target, head, report_stat)  # so the next run need not read the report
+                    page_done(k, head.mode, None)
                     continue
             job = (k, row, rel, key, prev_id, page_rel[prev_id] if prev_id is not None else None,
-                   next_id, page_rel[next_id] if next_id is not None else None)
+                   next_id, page_rel[next_id] if next_id is not None else None, digest, report_stat)
             if pool is None:
                 page_done(k, *renderer.render(job, raw))
             else:
