@@ -48,6 +48,8 @@ def scanned(tmp_path_factory):
     corpus = _corpus(root)
     out = root / "scan"
     qc.scan([str(corpus)], out=out, jobs=1, select=["EN", "BP", "FM"])
+    for p in (out / "files").rglob("*.json*"):  # reports past the two-second rule: every render sees the same
+        os.utime(p, (1e9, 1e9))
     (corpus / "gone.txt").unlink()  # its page: the findings' excerpts only
     (corpus / "changed.txt").write_text("改过了。\n", encoding="utf-8")
     os.utime(corpus / "changed.txt", (1e9, 1e9))

@@ -325,9 +325,14 @@ def _report_digest(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
+_NO_STAT = "0" * 16  # the report file was too fresh to vouch for its content when the page was made
+
+
 def _restamp(path: Path, head: PageHead, report_stat: str) -> None:
     """Rewrite an up-to-date page with its report's current stat in its first line (the report
-    file was rewritten with the same content for this page): cheaper than rendering it."""
+    file was rewritten with the same content for this page): cheaper than rendering it. A page
+    stamped ``_NO_STAT`` keeps it (re-rendering the same inputs gives the same bytes); it gets a
+    stat the next time it is rendered."""
     try:
         page = path.read_text(encoding="utf-8")
     except (OSError, ValueError):
@@ -827,7 +832,7 @@ class _PageRenderer:
         }
         model = file_page_model(report, text, note, self.max_text_kb)
         html = _page("file.html.j2", "file.js", m=model, nav=nav, title=row["id"],
-                     page_key=f"{key} {mode} {report_digest} {report_stat or '0' * 16}" if key else None)
+                     page_key=f"{key} {mode} {report_digest} {report_stat or _NO_STAT}" if key else None)
         atomic_write(confined(self.out, rel), html)
         return mode
 
@@ -1029,7 +1034,7 @@ def render_html(out: str | Path, ruleset: Any = None, *, max_text_kb: int = DEFA
                 key = _page_key(digest, src, rel, prev_id, next_id, k, len(pages), rule_ids, row.get("report") or "",
                                 max_text_kb, row["id"])
                 if head is not None and head.key == key:  # the page there was rendered from these very inputs
-                    if report_stat is not None and head.report_stat != report_stat:
+                    if report_stat is not None and head.report_stat not in (report_stat, _NO_STAT, None):
                         _restamp(target, head, report_stat)  # so the next run need not read the report
                     page_done(k, head.mode, None)
                     continue
