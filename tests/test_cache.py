@@ -265,7 +265,7 @@ def _mtimes(folder: Path) -> dict[Path, int]:
 def test_warm_rescan_into_the_same_folder_trusts_unchanged_report_files_by_stat(corpus, tmp_path, monkeypatch):
     """Report files whose stat is what the last scan recorded are skipped without reading the
     cached bytes or the files; right after a scan (the two-second rule) they are compared."""
-    from qc.report import files
+    from qc import cache as cache_mod
 
     cache, out = tmp_path / "cache", tmp_path / "out"
     api.scan([str(corpus)], out=out, cache=cache, batch_bytes=2000)
@@ -274,7 +274,7 @@ def test_warm_rescan_into_the_same_folder_trusts_unchanged_report_files_by_stat(
     api.scan([str(corpus)], out=out, cache=cache, batch_bytes=2000)
     assert "written" in read  # written moments ago: compared by content
     assert _tree(out) == want and _mtimes(out / "files") == before
-    monkeypatch.setattr(files, "_RACY_SECONDS", 0.0)  # as if the last scan ended long ago
+    monkeypatch.setattr(cache_mod, "_RACY_SECONDS", 0.0)  # as if the last scan ended long ago
     read.clear()
     warm = api.scan([str(corpus)], out=out, cache=cache, batch_bytes=2000, keep_reports=False)
     assert warm.stats.cached_units == warm.stats.units
@@ -283,9 +283,9 @@ def test_warm_rescan_into_the_same_folder_trusts_unchanged_report_files_by_stat(
 
 
 def test_report_files_changed_behind_the_memo_are_rewritten(corpus, tmp_path, monkeypatch):
-    from qc.report import files
+    from qc import cache as cache_mod
 
-    monkeypatch.setattr(files, "_RACY_SECONDS", 0.0)
+    monkeypatch.setattr(cache_mod, "_RACY_SECONDS", 0.0)
     cache, out = tmp_path / "cache", tmp_path / "out"
     api.scan([str(corpus)], out=out, cache=cache, batch_bytes=2000)
     want = _tree(out)
@@ -308,9 +308,9 @@ def test_report_files_changed_behind_the_memo_are_rewritten(corpus, tmp_path, mo
 def test_record_report_file_follows_its_source_with_the_memo(corpus, tmp_path, monkeypatch, edit):
     """A record file's report file, trusted part by part, ends up as a fresh scan writes it when
     a record in the middle changes, records are dropped or records are added."""
-    from qc.report import files
+    from qc import cache as cache_mod
 
-    monkeypatch.setattr(files, "_RACY_SECONDS", 0.0)
+    monkeypatch.setattr(cache_mod, "_RACY_SECONDS", 0.0)
     cache, out = tmp_path / "cache", tmp_path / "out"
     api.scan([str(corpus)], out=out, cache=cache, batch_bytes=2000)
     src = corpus / "recs.jsonl"

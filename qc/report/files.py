@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
+from ..cache import too_fresh
+
 FAMILY_KEYS = ("encoding", "script", "pinyin", "offtopic", "boilerplate", "format")
 
 
@@ -34,7 +36,6 @@ def _file_mode() -> int:
 
 
 _MODE = _file_mode()
-_RACY_SECONDS = 2.0  # as qc.cache's rule: a stat from the last two seconds says nothing yet
 
 
 def _open_nonblocking(path: str, flags: int) -> int:
@@ -312,7 +313,7 @@ class OutputMemo:
     once more instead.) Without a cache there is no memo and every file is compared."""
 
     def __init__(self, cache: Any, out: Path) -> None:
-        from ..cache import key
+        from ..cache import key  # here: ReportWriter's methods take a cache key named ``key``
 
         self._cache, self._key = cache, key("outputs", os.path.abspath(out))
         got = cache.get("outputs", self._key)
@@ -330,9 +331,8 @@ class OutputMemo:
             st = os.stat(target)
         except OSError:
             return None
-        if ((st.st_size, st.st_mtime_ns, st.st_ino) != e[:3] or not stat.S_ISREG(st.st_mode)
-                or st.st_mtime_ns / 1e9 >= self._saved - _RACY_SECONDS):
-            return None
+        if (st.st_size, st.st_mtime_ns, st.st_ino) != e[:3] or not stat.S_ISREG(st.st_mode) or too_fresh(st, self._saved):
+            return None  # changed, or modified in the memo's last two seconds
         return e[3]
 
     def keep(self, target: Path) -> None:
